@@ -1,0 +1,90 @@
+package engine
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+)
+
+// An Action performs one step once. Its result becomes steps.<id>.output.
+// Wrap an error with Permanent when retrying cannot help, or with RetryAfter
+// when the other side said when to come back; a plain error is retried by
+// the step's retry policy.
+//
+// Run must honour ctx (the step's timeout) and, when step.DryRun is set,
+// perform no outside effect: it records what it would have sent with
+// step.Observe and returns a plausible output.
+type Action interface {
+	Run(ctx context.Context, step *Step) (any, error)
+}
+
+// ActionFunc adapts a function to the Action interface; tests use it for
+// tiny in-test actions.
+type ActionFunc func(ctx context.Context, step *Step) (any, error)
+
+// Run calls f.
+func (f ActionFunc) Run(ctx context.Context, step *Step) (any, error) { return f(ctx, step) }
+
+// Step is what an action gets for one attempt of one step (or of one item of
+// a foreach step).
+type Step struct {
+	// RunID and StepID name the run and the step.
+	RunID  string
+	StepID string
+	// Workflow is the workflow's name.
+	Workflow string
+	// Attempt counts from 1.
+	Attempt int
+	// Item is the foreach index, or -1 for a step without foreach.
+	Item int
+	// DeliveryID stays the same on every attempt of one delivery, so
+	// receivers can drop duplicates (the webhook-id header).
+	DeliveryID string
+	// Params is a pointer to the action's parameter struct (the type of
+	// Definition.Params), decoded from the step's evaluated with:.
+	Params any
+	// DryRun asks the action to perform no outside effect.
+	DryRun bool
+	// Log writes to the run's log.
+	Log *slog.Logger
+
+	mu        sync.Mutex
+	exchanges []Exchange
+}
+
+// Observe records a request the action sent (or would have sent) and the
+// response it got (nil when none came back). The executor stores them with
+// the attempt, with secrets redacted and bodies capped.
+func (s *Step) Observe(req *RequestRecord, resp *ResponseRecord) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.exchanges = append(s.exchanges, Exchange{Request: req, Response: resp})
+}
+
+// Exchanges returns what Observe recorded.
+func (s *Step) Exchanges() []Exchange {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Exchange(nil), s.exchanges...)
+}
+
+// Exchange is one request and its response, as kept in the run record.
+type Exchange struct {
+	Request  *RequestRecord  `json:"request,omitempty"`
+	Response *ResponseRecord `json:"response,omitempty"`
+}
+
+// RequestRecord summarises an outgoing request.
+type RequestRecord struct {
+	Method  string            `json:"method"`
+	URL     string            `json:"url"`
+	Headers map[string]string `json:"headers,omitempty"`
+	Body    string            `json:"body,omitempty"`
+}
+
+// ResponseRecord summarises the answer to a request.
+type ResponseRecord struct {
+	Status  int               `json:"status"`
+	Headers map[string]string `json:"headers,omitempty"`
+	Body    string            `json:"body,omitempty"`
+}
