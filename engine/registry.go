@@ -15,7 +15,8 @@ import (
 // Params is a zero value of the parameter struct (not a pointer). Its fields
 // carry `json:"name"` (the key in with:), `doc:"…"` (one sentence for the
 // schema and docs), `required:"true"` when the key must be present, and
-// `enum:"a,b,c"` when only those values are allowed.
+// `enum:"a,b,c"` when only those values are allowed, and `secret:"true"` on
+// a string whose value must never be recorded or logged (it is shown as ***).
 type Definition struct {
 	// Name is the value of uses:.
 	Name string

@@ -1,0 +1,45 @@
+package actions
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"syscall"
+	"testing"
+
+	"github.com/hookflow/hookflow/engine"
+)
+
+func TestNewHTTPClientDefaults(t *testing.T) {
+	t.Parallel()
+	c := NewHTTPClient(ClientOptions{})
+	tr := c.Transport.(*http.Transport)
+	if tr.MaxIdleConnsPerHost != 256 || !tr.ForceAttemptHTTP2 || tr.TLSHandshakeTimeout == 0 ||
+		tr.ResponseHeaderTimeout == 0 || tr.Proxy == nil || c.Timeout != 0 {
+		t.Fatalf("transport not tuned: %+v", tr)
+	}
+}
+
+// TestClientControlHook shows where the SSRF guard plugs in: a Control that
+// refuses the dialled address fails the step at once.
+func TestClientControlHook(t *testing.T) {
+	t.Parallel()
+	rc := newReceiver(t, nil)
+	var dialled string
+	client := NewHTTPClient(ClientOptions{Control: func(network, address string, _ syscall.RawConn) error {
+		dialled = address
+		return fmt.Errorf("%s is loopback: %w", address, engine.ErrDestinationRefused)
+	}})
+	def := HTTP(Deps{Client: client})
+	p, _ := def.DecodeParams(map[string]any{"url": rc.URL})
+	_, err := def.Action.Run(t.Context(), &engine.Step{Item: -1, Params: p})
+	if !engine.IsPermanent(err) || !errors.Is(err, engine.ErrDestinationRefused) {
+		t.Fatalf("error %v, want a permanent refusal", err)
+	}
+	if want := "POST " + rc.URL + ": dial tcp " + dialled + ": " + dialled + " is loopback: destination refused by policy"; err.Error() != want {
+		t.Fatalf("error\n got %q\nwant %q", err, want)
+	}
+	if n := len(rc.requests()); n != 0 {
+		t.Fatalf("receiver got %d requests", n)
+	}
+}
