@@ -42,10 +42,21 @@ func (ds Diagnostics) Error() string {
 	return s
 }
 
+// Err returns ds as an error, or nil when there is no diagnostic; it spares
+// callers the typed-nil trap of returning an empty Diagnostics as an error.
+func (ds Diagnostics) Err() error {
+	if len(ds) == 0 {
+		return nil
+	}
+	return ds
+}
+
 // Workflow is one validated workflow file, with every expression compiled.
 type Workflow struct {
 	// Name is unique among loaded workflows; [a-z0-9_-].
-	Name        string
+	Name string
+	// NamePos is where the name is written.
+	NamePos     Pos
 	Description string
 	// File is the path it was loaded from ("" for editor-only workflows).
 	File string

@@ -1,0 +1,170 @@
+package run
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/hookflow/hookflow/engine"
+	"github.com/hookflow/hookflow/engine/expr"
+	"github.com/hookflow/hookflow/engine/store"
+	"github.com/hookflow/hookflow/engine/workflow"
+)
+
+// maxAcceptBatch caps how many events share one transaction.
+const maxAcceptBatch = 256
+
+type acceptReq struct {
+	item store.EventWithRuns
+	done chan acceptResp
+}
+
+type acceptResp struct {
+	res store.AcceptResult
+	err error
+}
+
+// Dispatch stores ev and one run per target, and returns after the commit.
+// Each target's if: filter is evaluated first: a run the filter refuses is
+// stored as skipped. Concurrent calls share one transaction. ev.ID and
+// ev.ReceivedAt are set when empty.
+func (e *Engine) Dispatch(ctx context.Context, ev *engine.Event, targets []Target) (engine.AcceptResult, error) {
+	if ev.ID == "" {
+		ev.ID = newID()
+	}
+	if ev.ReceivedAt.IsZero() {
+		ev.ReceivedAt = e.cfg.Now().UTC()
+	}
+	item := store.EventWithRuns{Event: ev}
+	for _, t := range targets {
+		item.Runs = append(item.Runs, e.newRun(t, ev))
+	}
+	req := &acceptReq{item: item, done: make(chan acceptResp, 1)}
+	select {
+	case e.accepts <- req:
+	case <-ctx.Done():
+		return engine.AcceptResult{}, fmt.Errorf("accept event: %w", ctx.Err())
+	}
+	select {
+	case r := <-req.done:
+		if r.err != nil {
+			return engine.AcceptResult{}, r.err
+		}
+		if !r.res.Duplicate {
+			e.events.put(ev)
+		}
+		return engine.AcceptResult{EventID: r.res.EventID, Duplicate: r.res.Duplicate, RunIDs: r.res.RunIDs}, nil
+	case <-ctx.Done():
+		return engine.AcceptResult{}, fmt.Errorf("accept event: %w", ctx.Err())
+	}
+}
+
+// newRun builds the stored form of a run of t for ev.
+func (e *Engine) newRun(t Target, ev *engine.Event) store.RunCreate {
+	w := t.Workflow
+	rc := store.RunCreate{ID: newID(), Workflow: w.Name, Version: t.Version, Status: store.StatusQueued}
+	if w.If != nil {
+		env, err := e.baseEnv(w, ev, rc.ID, t.Version)
+		pass := false
+		if err == nil {
+			pass, err = w.If.Bool(env)
+		}
+		if err != nil {
+			e.cfg.Logger.Warn("workflow filter failed; run skipped", "workflow", w.Name, "event", ev.ID, "err", e.redactor.text(err.Error()))
+		}
+		if !pass {
+			rc.Status = store.StatusSkipped
+			return rc
+		}
+	}
+	for _, s := range w.Steps {
+		rc.Steps = append(rc.Steps, store.StepCreate{StepID: s.ID, Phase: 0, Needs: s.Needs})
+	}
+	for _, s := range w.OnError {
+		rc.Steps = append(rc.Steps, store.StepCreate{StepID: s.ID, Phase: 1, Needs: s.Needs})
+	}
+	return rc
+}
+
+// baseEnv is the expression environment before any step ran: event, env,
+// vars and run.
+func (e *Engine) baseEnv(w *workflow.Workflow, ev *engine.Event, runID string, version int) (*expr.Env, error) {
+	env := &expr.Env{
+		Event: ev,
+		Env:   e.cfg.Env,
+		Run:   expr.RunInfo{ID: runID, Workflow: w.Name, Version: version},
+	}
+	if len(w.VarNames) == 0 {
+		return env, nil
+	}
+	env.Vars = make(map[string]any, len(w.VarNames))
+	for _, name := range w.VarNames {
+		v, err := w.Vars[name].Eval(env)
+		if err != nil {
+			return nil, fmt.Errorf("vars.%s: %w", name, err)
+		}
+		env.Vars[name] = v
+	}
+	return env, nil
+}
+
+// writeLoop is the group-commit writer: it takes every accept waiting (up
+// to maxAcceptBatch, gathering for BatchWindow) into one transaction.
+func (e *Engine) writeLoop(ctx context.Context) {
+	batch := make([]*acceptReq, 0, maxAcceptBatch)
+	for {
+		batch = batch[:0]
+		select {
+		case <-ctx.Done():
+			return
+		case r := <-e.accepts:
+			batch = append(batch, r)
+		}
+		batch = gather(e.accepts, batch, maxAcceptBatch, e.cfg.BatchWindow)
+		e.commitAccepts(ctx, batch)
+	}
+}
+
+// gather appends to batch whatever arrives on ch within window, up to max.
+func gather[T any](ch <-chan T, batch []T, max int, window time.Duration) []T {
+	timer := time.NewTimer(window)
+	defer timer.Stop()
+	for len(batch) < max {
+		select {
+		case r := <-ch:
+			batch = append(batch, r)
+		case <-timer.C:
+			return batch
+		}
+	}
+	return batch
+}
+
+func (e *Engine) commitAccepts(ctx context.Context, batch []*acceptReq) {
+	p := store.AcceptParams{Owner: e.cfg.Owner, Lease: e.cfg.Lease, Now: e.cfg.Now()}
+	for _, r := range batch {
+		p.Events = append(p.Events, r.item)
+	}
+	res, err := e.cfg.Store.Accept(ctx, p)
+	if err == nil && len(res) != len(batch) {
+		err = fmt.Errorf("store answered %d results for %d events", len(res), len(batch))
+	}
+	for i, r := range batch {
+		if err != nil {
+			r.done <- acceptResp{err: fmt.Errorf("store event: %w", err)}
+			continue
+		}
+		e.queue.push(res[i].Jobs...)
+		r.done <- acceptResp{res: res[i]}
+	}
+}
+
+// newID returns a time-ordered unique id.
+func newID() string {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return uuid.NewString()
+	}
+	return id.String()
+}

@@ -1,0 +1,107 @@
+package run
+
+import (
+	"context"
+	"sync"
+
+	"github.com/hookflow/hookflow/engine"
+	"github.com/hookflow/hookflow/engine/store"
+)
+
+// jobQueue holds the steps leased to this node that no worker has taken
+// yet. It is unbounded on purpose: everything in it is already leased (and
+// the heartbeat keeps those leases), so refusing a job would only delay it
+// by a lease period. Ingest is bounded upstream instead.
+type jobQueue struct {
+	mu    sync.Mutex
+	items []*store.Job
+	avail chan struct{}
+}
+
+func newJobQueue() *jobQueue { return &jobQueue{avail: make(chan struct{}, 1)} }
+
+func (q *jobQueue) push(jobs ...*store.Job) {
+	if len(jobs) == 0 {
+		return
+	}
+	q.mu.Lock()
+	q.items = append(q.items, jobs...)
+	q.mu.Unlock()
+	q.signal()
+}
+
+func (q *jobQueue) signal() {
+	select {
+	case q.avail <- struct{}{}:
+	default:
+	}
+}
+
+// pop returns the oldest job, waiting for one until ctx ends; once ctx
+// has ended it returns nothing, so jobs left in the queue keep their lease
+// and are rescued.
+func (q *jobQueue) pop(ctx context.Context) (*store.Job, bool) {
+	for {
+		if ctx.Err() != nil {
+			return nil, false
+		}
+		q.mu.Lock()
+		if len(q.items) > 0 {
+			j := q.items[0]
+			q.items[0] = nil
+			q.items = q.items[1:]
+			more := len(q.items) > 0
+			q.mu.Unlock()
+			if more {
+				q.signal()
+			}
+			return j, true
+		}
+		q.mu.Unlock()
+		select {
+		case <-q.avail:
+		case <-ctx.Done():
+			return nil, false
+		}
+	}
+}
+
+func (q *jobQueue) len() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.items)
+}
+
+// eventCache keeps recently accepted events so that their steps need not
+// read them back from the store. It is bounded; a miss reads the store.
+type eventCache struct {
+	mu    sync.Mutex
+	max   int
+	items map[string]*engine.Event
+	order []string
+}
+
+func newEventCache(max int) *eventCache {
+	return &eventCache{max: max, items: make(map[string]*engine.Event, max)}
+}
+
+func (c *eventCache) put(ev *engine.Event) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.items[ev.ID]; ok {
+		return
+	}
+	if len(c.order) >= c.max {
+		delete(c.items, c.order[0])
+		c.order = c.order[1:]
+	}
+	c.items[ev.ID] = ev
+	c.order = append(c.order, ev.ID)
+}
+
+func (c *eventCache) get(id string) (*engine.Event, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ev, ok := c.items[id]
+	return ev, ok
+}

@@ -1,0 +1,474 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Accept stores events and the runs they start (see Store).
+//
+// An event whose ID is already stored is taken for a re-dispatch of that
+// event, not for a duplicate: it is not stored again, and those of its runs
+// whose (event, workflow) pair is new are created.
+func (s *gormStore) Accept(ctx context.Context, p AcceptParams) ([]AcceptResult, error) {
+	plan, err := planAccept(p, s.nowOr(p.Now))
+	if err != nil {
+		return nil, fmt.Errorf("accept events: %w", err)
+	}
+	var out []AcceptResult
+	err = s.write(ctx, func(tx *gorm.DB) error {
+		var err error
+		out, err = plan.apply(tx)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("accept events: %w", err)
+	}
+	return out, nil
+}
+
+// acceptPlan is an Accept batch checked and encoded outside the
+// transaction. apply may run more than once (a retried transaction), so it
+// never changes the plan.
+type acceptPlan struct {
+	events []eventPlan
+	owner  string
+	now    int64
+	until  int64
+}
+
+// eventPlan is one event of the batch.
+type eventPlan struct {
+	p                    *EventWithRuns
+	headers, query, body any // encoded JSON or nil
+	// firstDup is the index of the earlier event of the batch with the
+	// same DedupeKey, or -1.
+	firstDup int
+	runs     []runPlan
+}
+
+// runPlan is one run with its steps, statuses decided.
+type runPlan struct {
+	rc       *RunCreate
+	status   string
+	pending  int
+	onError  int
+	started  any // micros or nil
+	finished any
+	steps    []stepPlan
+}
+
+// stepPlan is one step row to insert.
+type stepPlan struct {
+	id         string
+	phase      int
+	status     string
+	waiting    int
+	dependents string
+}
+
+// planAccept checks and encodes the batch.
+func planAccept(p AcceptParams, now time.Time) (*acceptPlan, error) {
+	plan := &acceptPlan{owner: p.Owner, now: micros(now), until: micros(now.Add(leaseOr(p.Lease)))}
+	firstByKey := map[string]int{}
+	for i := range p.Events {
+		ew := &p.Events[i]
+		ev := ew.Event
+		if ev == nil || ev.ID == "" || ev.ReceivedAt.IsZero() {
+			return nil, fmt.Errorf("event %d: ID and ReceivedAt must be set", i)
+		}
+		ep := eventPlan{p: ew, firstDup: -1}
+		if ev.DedupeKey != "" {
+			if j, ok := firstByKey[ev.DedupeKey]; ok {
+				ep.firstDup = j
+			} else {
+				firstByKey[ev.DedupeKey] = i
+			}
+		}
+		var err error
+		if ep.headers, err = encodeMap(ev.Headers); err != nil {
+			return nil, fmt.Errorf("event %s: encode headers: %w", ev.ID, err)
+		}
+		if ep.query, err = encodeMap(ev.Query); err != nil {
+			return nil, fmt.Errorf("event %s: encode query: %w", ev.ID, err)
+		}
+		if ep.body, err = encodeJSON(ev.Body); err != nil {
+			return nil, fmt.Errorf("event %s: encode body: %w", ev.ID, err)
+		}
+		for j := range ew.Runs {
+			rp, err := planRun(&ew.Runs[j], plan)
+			if err != nil {
+				return nil, fmt.Errorf("event %s: run %s: %w", ev.ID, ew.Runs[j].ID, err)
+			}
+			ep.runs = append(ep.runs, rp)
+		}
+		plan.events = append(plan.events, ep)
+	}
+	return plan, nil
+}
+
+// encodeMap encodes a header or query map; an empty one is NULL.
+func encodeMap(m map[string]string) (any, error) {
+	if len(m) == 0 {
+		return nil, nil
+	}
+	return encodeJSON(m)
+}
+
+// planRun decides the initial state of a run and its steps.
+func planRun(rc *RunCreate, plan *acceptPlan) (runPlan, error) {
+	rp := runPlan{rc: rc, status: rc.Status}
+	switch rc.Status {
+	case StatusSkipped:
+		rp.finished = plan.now
+		return rp, nil
+	case "", StatusQueued:
+		rp.status = StatusQueued
+	default:
+		return rp, fmt.Errorf("status %q: want queued or skipped", rc.Status)
+	}
+	steps, err := planSteps(rc.Steps)
+	if err != nil {
+		return rp, err
+	}
+	for _, st := range steps {
+		if st.phase == 0 {
+			rp.pending++
+		} else {
+			rp.onError++
+		}
+	}
+	if rp.pending == 0 {
+		// Nothing to do: the run succeeded, and on_error is not needed.
+		rp.status, rp.started, rp.finished = StatusSucceeded, plan.now, plan.now
+		for i := range steps {
+			steps[i].status = StatusSkipped
+		}
+	}
+	for i := range steps {
+		st := &steps[i]
+		if st.status != "" {
+			continue
+		}
+		st.status = StatusWaiting
+		if st.phase == 0 && st.waiting == 0 {
+			st.status = StatusQueued
+			if plan.owner != "" {
+				st.status, rp.status, rp.started = StatusRunning, StatusRunning, plan.now
+			}
+		}
+	}
+	rp.steps = steps
+	return rp, nil
+}
+
+// planSteps checks a run's step graph and counts, for each step, the steps
+// it waits for and those waiting for it.
+func planSteps(in []StepCreate) ([]stepPlan, error) {
+	index := make(map[string]int, len(in))
+	for i, sc := range in {
+		if sc.StepID == "" {
+			return nil, fmt.Errorf("step %d has no id", i)
+		}
+		if _, dup := index[sc.StepID]; dup {
+			return nil, fmt.Errorf("step %s appears twice", sc.StepID)
+		}
+		if sc.Phase != 0 && sc.Phase != 1 {
+			return nil, fmt.Errorf("step %s: phase %d: want 0 or 1", sc.StepID, sc.Phase)
+		}
+		index[sc.StepID] = i
+	}
+	deps := make([][]string, len(in))
+	out := make([]stepPlan, len(in))
+	for i, sc := range in {
+		out[i] = stepPlan{id: sc.StepID, phase: sc.Phase}
+		for k, need := range sc.Needs {
+			j, ok := index[need]
+			if !ok || in[j].Phase != sc.Phase || j == i {
+				return nil, fmt.Errorf("step %s needs %q, which is not a step of its phase", sc.StepID, need)
+			}
+			if slices.Contains(sc.Needs[:k], need) {
+				continue
+			}
+			out[i].waiting++
+			deps[j] = append(deps[j], sc.StepID)
+		}
+	}
+	for i := range out {
+		out[i].dependents = "[]"
+		if len(deps[i]) > 0 {
+			b, err := json.Marshal(deps[i])
+			if err != nil {
+				return nil, err
+			}
+			out[i].dependents = string(b)
+		}
+	}
+	return out, nil
+}
+
+// apply writes the batch and builds the results.
+func (plan *acceptPlan) apply(tx *gorm.DB) ([]AcceptResult, error) {
+	stored, err := plan.insertEvents(tx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]AcceptResult, len(plan.events))
+	var runs []*runPlan
+	var events []*eventPlan
+	for i := range plan.events {
+		ep := &plan.events[i]
+		id, dup := stored[i].id, stored[i].dup
+		if ep.firstDup >= 0 {
+			id, dup = stored[ep.firstDup].id, true
+		}
+		out[i] = AcceptResult{EventID: id, Duplicate: dup}
+		if dup {
+			continue
+		}
+		for j := range ep.runs {
+			runs = append(runs, &ep.runs[j])
+			events = append(events, ep)
+		}
+	}
+	created, err := plan.insertRuns(tx, runs, events)
+	if err != nil {
+		return nil, err
+	}
+	if err := plan.insertSteps(tx, runs, created); err != nil {
+		return nil, err
+	}
+	for i := range plan.events {
+		if out[i].Duplicate {
+			continue
+		}
+		for j := range plan.events[i].runs {
+			rp := &plan.events[i].runs[j]
+			if !created[rp.rc.ID] {
+				continue
+			}
+			out[i].RunIDs = append(out[i].RunIDs, rp.rc.ID)
+			out[i].Jobs = append(out[i].Jobs, plan.leasedJobs(rp, out[i].EventID)...)
+		}
+	}
+	return out, nil
+}
+
+// leasedJobs returns the jobs of a new run that Accept leased to Owner.
+func (plan *acceptPlan) leasedJobs(rp *runPlan, eventID string) []*Job {
+	var jobs []*Job
+	for _, st := range rp.steps {
+		if st.status == StatusRunning {
+			jobs = append(jobs, &Job{
+				RunID: rp.rc.ID, StepID: st.id, Phase: st.phase, Attempt: 1,
+				Workflow: rp.rc.Workflow, Version: rp.rc.Version, EventID: eventID, Owner: plan.owner,
+			})
+		}
+	}
+	return jobs
+}
+
+// storedEvent says what became of one event of the batch in the database.
+type storedEvent struct {
+	id  string // the stored event's id
+	dup bool   // another event with the same DedupeKey was stored
+}
+
+// insertEvents inserts the events that are not batch duplicates and
+// resolves those that were stored already (by ID: a re-dispatch; by
+// DedupeKey: a duplicate).
+func (plan *acceptPlan) insertEvents(tx *gorm.DB) ([]storedEvent, error) {
+	var todo []*eventPlan
+	for i := range plan.events {
+		if plan.events[i].firstDup < 0 {
+			todo = append(todo, &plan.events[i])
+		}
+	}
+	// The same order in every transaction keeps PostgreSQL's unique-index
+	// waits between concurrent batches from deadlocking.
+	slices.SortFunc(todo, func(a, b *eventPlan) int {
+		return cmpStrings(a.p.Event.DedupeKey, b.p.Event.DedupeKey, a.p.Event.ID, b.p.Event.ID)
+	})
+	inserted := make(map[string]bool, len(todo))
+	err := chunks(todo, 500, func(part []*eventPlan) error {
+		q := newQuery(`INSERT INTO events (id, type, method, path, headers, query, body, raw, received_at, dedupe_key) VALUES `)
+		for _, ep := range part {
+			ev := ep.p.Event
+			q.row(ev.ID, ev.Type, ev.Method, ev.Path, ep.headers, ep.query, ep.body,
+				rawBytes(ev.Raw), micros(ev.ReceivedAt), nullString(ev.DedupeKey))
+		}
+		q.sql(` ON CONFLICT DO NOTHING RETURNING id`)
+		return q.scanAll(tx, func(rows *sql.Rows) error {
+			var id string
+			err := rows.Scan(&id)
+			inserted[id] = true
+			return err
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("insert events: %w", err)
+	}
+	return plan.resolveEvents(tx, inserted)
+}
+
+// resolveEvents finds, for each event that was not inserted, the stored
+// event it collided with.
+func (plan *acceptPlan) resolveEvents(tx *gorm.DB, inserted map[string]bool) ([]storedEvent, error) {
+	out := make([]storedEvent, len(plan.events))
+	var ids, keys []string
+	for i := range plan.events {
+		ev := plan.events[i].p.Event
+		out[i].id = ev.ID
+		if plan.events[i].firstDup < 0 && !inserted[ev.ID] {
+			ids = append(ids, ev.ID)
+			if ev.DedupeKey != "" {
+				keys = append(keys, ev.DedupeKey)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	byID, byKey := map[string]bool{}, map[string]string{}
+	q := newQuery(`SELECT id, COALESCE(dedupe_key, '') FROM events WHERE id IN `).list(ids)
+	if len(keys) > 0 {
+		q.sql(` OR dedupe_key IN `).list(keys)
+	}
+	err := q.scanAll(tx, func(rows *sql.Rows) error {
+		var id, key string
+		err := rows.Scan(&id, &key)
+		byID[id] = true
+		if key != "" {
+			byKey[key] = id
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("look up stored events: %w", err)
+	}
+	for i := range plan.events {
+		ev := plan.events[i].p.Event
+		if plan.events[i].firstDup >= 0 || inserted[ev.ID] || byID[ev.ID] {
+			continue
+		}
+		first, ok := byKey[ev.DedupeKey]
+		if !ok {
+			return nil, fmt.Errorf("event %s was neither stored nor found", ev.ID)
+		}
+		out[i] = storedEvent{id: first, dup: true}
+	}
+	return out, nil
+}
+
+// insertRuns inserts runs whose (event, workflow) pair is new and returns
+// the ids of those it created.
+func (plan *acceptPlan) insertRuns(tx *gorm.DB, runs []*runPlan, events []*eventPlan) (map[string]bool, error) {
+	created := make(map[string]bool, len(runs))
+	type pair struct {
+		r *runPlan
+		e *eventPlan
+	}
+	ps := make([]pair, len(runs))
+	for i := range runs {
+		ps[i] = pair{runs[i], events[i]}
+	}
+	slices.SortFunc(ps, func(a, b pair) int {
+		return cmpStrings(a.e.p.Event.ID, b.e.p.Event.ID, a.r.rc.Workflow, b.r.rc.Workflow)
+	})
+	err := chunks(ps, 500, func(part []pair) error {
+		q := newQuery(`INSERT INTO runs (id, event_id, workflow, version, status, pending, on_error, replay_of, created_at, started_at, finished_at) VALUES `)
+		for _, p := range part {
+			rc := p.r.rc
+			q.row(rc.ID, p.e.p.Event.ID, rc.Workflow, rc.Version, p.r.status, p.r.pending,
+				p.r.onError, rc.ReplayOf, plan.now, p.r.started, p.r.finished)
+		}
+		q.sql(` ON CONFLICT DO NOTHING RETURNING id`)
+		return q.scanAll(tx, func(rows *sql.Rows) error {
+			var id string
+			err := rows.Scan(&id)
+			created[id] = true
+			return err
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("insert runs: %w", err)
+	}
+	return created, nil
+}
+
+// insertSteps inserts the steps of the created runs.
+func (plan *acceptPlan) insertSteps(tx *gorm.DB, runs []*runPlan, created map[string]bool) error {
+	type stepRef struct {
+		r   *runPlan
+		seq int
+	}
+	var refs []stepRef
+	for _, rp := range runs {
+		if created[rp.rc.ID] {
+			for i := range rp.steps {
+				refs = append(refs, stepRef{rp, i})
+			}
+		}
+	}
+	err := chunks(refs, 500, func(part []stepRef) error {
+		q := newQuery(`INSERT INTO steps (run_id, step_id, seq, phase, status, waiting, dependents, attempts, run_at, lease_owner, lease_until, started_at, finished_at) VALUES `)
+		for _, ref := range part {
+			st := &ref.r.steps[ref.seq]
+			var attempts int
+			var owner string
+			var until, started, finished any
+			switch st.status {
+			case StatusRunning:
+				attempts, owner, until, started = 1, plan.owner, plan.until, plan.now
+			case StatusSkipped:
+				finished = plan.now
+			}
+			q.row(ref.r.rc.ID, st.id, ref.seq, st.phase, st.status, st.waiting, st.dependents,
+				attempts, plan.now, owner, until, started, finished)
+		}
+		return q.execErr(tx)
+	})
+	if err != nil {
+		return fmt.Errorf("insert steps: %w", err)
+	}
+	return nil
+}
+
+// rawBytes stores a nil body as NULL and anything else as bytes.
+func rawBytes(b []byte) any {
+	if b == nil {
+		return nil
+	}
+	return b
+}
+
+// nullString stores "" as NULL.
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// cmpStrings orders by a then b.
+func cmpStrings(a1, a2, b1, b2 string) int {
+	if a1 != a2 {
+		if a1 < a2 {
+			return -1
+		}
+		return 1
+	}
+	switch {
+	case b1 < b2:
+		return -1
+	case b1 > b2:
+		return 1
+	}
+	return 0
+}

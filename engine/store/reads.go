@@ -1,0 +1,169 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"github.com/hookflow/hookflow/engine"
+)
+
+// EventGet returns one event, Raw included.
+func (s *gormStore) EventGet(ctx context.Context, id string) (*engine.Event, error) {
+	var row eventRow
+	if err := s.r.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
+		return nil, fmt.Errorf("get event %s: %w", id, notFound(err))
+	}
+	ev, err := row.event()
+	if err != nil {
+		return nil, fmt.Errorf("get event %s: %w", id, err)
+	}
+	return ev, nil
+}
+
+// RunGet returns one run.
+func (s *gormStore) RunGet(ctx context.Context, id string) (*Run, error) {
+	var row runRow
+	if err := s.r.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
+		return nil, fmt.Errorf("get run %s: %w", id, notFound(err))
+	}
+	return row.run(), nil
+}
+
+// RunList returns runs newest first (by creation time, then id). Since is
+// inclusive and Until exclusive. The cursor is opaque to callers.
+func (s *gormStore) RunList(ctx context.Context, p RunListParams) ([]*Run, string, error) {
+	limit := p.Limit
+	switch {
+	case limit <= 0:
+		limit = 50
+	case limit > 500:
+		limit = 500
+	}
+	q := s.r.WithContext(ctx).Model(&runRow{})
+	if p.Workflow != "" {
+		q = q.Where("workflow = ?", p.Workflow)
+	}
+	if p.Status != "" {
+		q = q.Where("status = ?", p.Status)
+	}
+	if !p.Since.IsZero() {
+		q = q.Where("created_at >= ?", micros(p.Since))
+	}
+	if !p.Until.IsZero() {
+		q = q.Where("created_at < ?", micros(p.Until))
+	}
+	if p.Cursor != "" {
+		at, id, err := decodeCursor(p.Cursor)
+		if err != nil {
+			return nil, "", fmt.Errorf("list runs: %w", err)
+		}
+		q = q.Where("created_at < ? OR (created_at = ? AND id < ?)", at, at, id)
+	}
+	var rows []runRow
+	if err := q.Order("created_at DESC, id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, "", fmt.Errorf("list runs: %w", err)
+	}
+	var next string
+	if len(rows) > limit {
+		rows = rows[:limit]
+		last := rows[limit-1]
+		next = encodeCursor(last.CreatedAt, last.ID)
+	}
+	out := make([]*Run, len(rows))
+	for i := range rows {
+		out[i] = rows[i].run()
+	}
+	return out, next, nil
+}
+
+// encodeCursor names the position after a run.
+func encodeCursor(createdAt int64, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(createdAt, 10) + "/" + id))
+}
+
+// decodeCursor reverses encodeCursor.
+func decodeCursor(c string) (int64, string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return 0, "", fmt.Errorf("bad cursor: %w", err)
+	}
+	at, id, ok := strings.Cut(string(b), "/")
+	n, err := strconv.ParseInt(at, 10, 64)
+	if !ok || err != nil {
+		return 0, "", errors.New("bad cursor")
+	}
+	return n, id, nil
+}
+
+// StepList returns the steps of a run in workflow order, phase 0 first.
+func (s *gormStore) StepList(ctx context.Context, runID string) ([]*StepRecord, error) {
+	var rows []stepRow
+	db := s.r.WithContext(ctx)
+	if err := db.Where("run_id = ?", runID).Order("phase, seq").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list steps of run %s: %w", runID, err)
+	}
+	if len(rows) == 0 {
+		if err := runExists(db, runID); err != nil {
+			return nil, fmt.Errorf("list steps of run %s: %w", runID, err)
+		}
+	}
+	out := make([]*StepRecord, len(rows))
+	for i := range rows {
+		rec, err := rows[i].record()
+		if err != nil {
+			return nil, fmt.Errorf("list steps of run %s: %w", runID, err)
+		}
+		out[i] = rec
+	}
+	return out, nil
+}
+
+// AttemptList returns the attempts of a run in the order they started
+// (then in the order they were recorded).
+func (s *gormStore) AttemptList(ctx context.Context, runID string) ([]*AttemptRecord, error) {
+	var rows []attemptRow
+	db := s.r.WithContext(ctx)
+	if err := db.Where("run_id = ?", runID).Order("started_at, id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list attempts of run %s: %w", runID, err)
+	}
+	if len(rows) == 0 {
+		if err := runExists(db, runID); err != nil {
+			return nil, fmt.Errorf("list attempts of run %s: %w", runID, err)
+		}
+	}
+	out := make([]*AttemptRecord, len(rows))
+	for i := range rows {
+		rec, err := rows[i].record()
+		if err != nil {
+			return nil, fmt.Errorf("list attempts of run %s: %w", runID, err)
+		}
+		out[i] = rec
+	}
+	return out, nil
+}
+
+// runExists returns ErrNotFound when the run does not exist.
+func runExists(db *gorm.DB, id string) error {
+	var n int64
+	if err := db.Model(&runRow{}).Where("id = ?", id).Count(&n).Error; err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// notFound turns gorm's missing-row error into ErrNotFound.
+func notFound(err error) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return ErrNotFound
+	}
+	return err
+}

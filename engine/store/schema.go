@@ -1,0 +1,140 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"gorm.io/gorm"
+)
+
+// The schema. Times are Unix microseconds in BIGINT columns in both
+// dialects, so that comparisons are integer comparisons and one set of
+// statements serves both; flags are 0/1 integers for the same reason. JSON
+// is stored as text. There are no foreign keys: rows are only ever written
+// by this package, in transactions that keep them consistent, and the
+// checks would cost on every insert of the hot path.
+//
+// steps is also the job queue: the partial index steps_queued serves
+// claims (status 'queued', oldest run_at first) and steps_running serves
+// lease rescue and extension, so finished steps, the bulk of the table,
+// are in neither.
+//
+// {{blob}} and {{serial}} are replaced per dialect.
+const schemaV1 = `
+CREATE TABLE IF NOT EXISTS events (
+	id          TEXT PRIMARY KEY,
+	type        TEXT NOT NULL,
+	method      TEXT NOT NULL DEFAULT '',
+	path        TEXT NOT NULL DEFAULT '',
+	headers     TEXT,
+	query       TEXT,
+	body        TEXT,
+	raw         {{blob}},
+	received_at BIGINT NOT NULL,
+	dedupe_key  TEXT UNIQUE
+);
+CREATE TABLE IF NOT EXISTS runs (
+	id          TEXT PRIMARY KEY,
+	event_id    TEXT NOT NULL,
+	workflow    TEXT NOT NULL,
+	version     INTEGER NOT NULL,
+	status      TEXT NOT NULL,
+	phase       INTEGER NOT NULL DEFAULT 0,
+	pending     INTEGER NOT NULL DEFAULT 0,
+	on_error    INTEGER NOT NULL DEFAULT 0,
+	failed      INTEGER NOT NULL DEFAULT 0,
+	error       TEXT NOT NULL DEFAULT '',
+	replay_of   TEXT NOT NULL DEFAULT '',
+	created_at  BIGINT NOT NULL,
+	started_at  BIGINT,
+	finished_at BIGINT,
+	UNIQUE (event_id, workflow)
+);
+CREATE INDEX IF NOT EXISTS runs_created ON runs (created_at, id);
+CREATE INDEX IF NOT EXISTS runs_workflow ON runs (workflow, created_at, id);
+CREATE TABLE IF NOT EXISTS steps (
+	run_id      TEXT NOT NULL,
+	step_id     TEXT NOT NULL,
+	seq         INTEGER NOT NULL,
+	phase       INTEGER NOT NULL,
+	status      TEXT NOT NULL,
+	waiting     INTEGER NOT NULL,
+	blocked     INTEGER NOT NULL DEFAULT 0,
+	dependents  TEXT NOT NULL DEFAULT '[]',
+	output      TEXT,
+	error       TEXT NOT NULL DEFAULT '',
+	attempts    INTEGER NOT NULL DEFAULT 0,
+	run_at      BIGINT NOT NULL,
+	lease_owner TEXT NOT NULL DEFAULT '',
+	lease_until BIGINT,
+	started_at  BIGINT,
+	finished_at BIGINT,
+	PRIMARY KEY (run_id, step_id)
+);
+CREATE INDEX IF NOT EXISTS steps_queued ON steps (run_at) WHERE status = 'queued';
+CREATE INDEX IF NOT EXISTS steps_running ON steps (lease_until) WHERE status = 'running';
+CREATE TABLE IF NOT EXISTS attempts (
+	id          {{serial}},
+	run_id      TEXT NOT NULL,
+	step_id     TEXT NOT NULL,
+	item        INTEGER NOT NULL,
+	attempt     INTEGER NOT NULL,
+	started_at  BIGINT NOT NULL,
+	duration_ms BIGINT NOT NULL,
+	error       TEXT NOT NULL DEFAULT '',
+	exchanges   TEXT
+);
+CREATE INDEX IF NOT EXISTS attempts_run ON attempts (run_id, id);
+CREATE TABLE IF NOT EXISTS workflow_versions (
+	workflow    TEXT NOT NULL,
+	version     INTEGER NOT NULL,
+	source      TEXT NOT NULL,
+	sha256      TEXT NOT NULL,
+	created_at  BIGINT NOT NULL,
+	PRIMARY KEY (workflow, version)
+)`
+
+// migrations are applied in order; hookflow_schema remembers how many were.
+// Append, never edit.
+func migrations(d dialect) []string {
+	r := strings.NewReplacer("{{blob}}", d.blobType(), "{{serial}}", d.serialType())
+	return []string{r.Replace(schemaV1)}
+}
+
+// migrate brings the schema up to date in one transaction, serialized
+// between nodes on PostgreSQL.
+func (s *gormStore) migrate(ctx context.Context) error {
+	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.d.lockMigrations(tx); err != nil {
+			return err
+		}
+		if err := tx.Exec(`CREATE TABLE IF NOT EXISTS hookflow_schema (version INTEGER NOT NULL)`).Error; err != nil {
+			return err
+		}
+		var have int
+		if err := tx.Raw(`SELECT COALESCE(MAX(version), 0) FROM hookflow_schema`).Scan(&have).Error; err != nil {
+			return err
+		}
+		ms := migrations(s.d)
+		for v := have; v < len(ms); v++ {
+			for _, stmt := range strings.Split(ms[v], ";\n") {
+				if err := tx.Exec(stmt).Error; err != nil {
+					return fmt.Errorf("migration %d: %w", v+1, err)
+				}
+			}
+			s.log.InfoContext(ctx, "database migrated", "version", v+1)
+		}
+		if have >= len(ms) {
+			return nil
+		}
+		if err := tx.Exec(`DELETE FROM hookflow_schema`).Error; err != nil {
+			return err
+		}
+		return newQuery(`INSERT INTO hookflow_schema (version) VALUES ($1)`, len(ms)).execErr(tx)
+	})
+	if err != nil {
+		return fmt.Errorf("migrate schema: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,106 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+)
+
+// sqliteDialect is SQLite through mattn/go-sqlite3 (cgo).
+type sqliteDialect struct{}
+
+func (sqliteDialect) blobType() string   { return "BLOB" }
+func (sqliteDialect) serialType() string { return "INTEGER PRIMARY KEY" }
+func (sqliteDialect) lockRows() string   { return "" }
+
+func (sqliteDialect) claimSQL() string {
+	return `UPDATE steps SET status = 'running', attempts = attempts + 1,
+	lease_owner = $1, lease_until = $2, started_at = COALESCE(started_at, $3)
+WHERE rowid IN (SELECT rowid FROM steps WHERE status = 'queued' AND run_at <= $3
+	ORDER BY run_at LIMIT $4)
+RETURNING run_id, step_id, phase, attempts, output, run_at`
+}
+
+// retryable is false: the one writer connection never deadlocks, and a
+// busy database has already been waited for (busy_timeout).
+func (sqliteDialect) retryable(error) bool { return false }
+
+// lockMigrations needs nothing: migrations run in a BEGIN IMMEDIATE
+// transaction, which excludes every other writer.
+func (sqliteDialect) lockMigrations(*gorm.DB) error { return nil }
+
+// sqliteParams are the pragmas of every connection, in mattn's DSN syntax.
+// synchronous=NORMAL in WAL mode survives a killed process, not a power
+// loss. The writer begins its transactions IMMEDIATE so that a second
+// process gets SQLITE_BUSY (after busy_timeout) at BEGIN, never mid-way.
+const sqliteParams = "_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_foreign_keys=0&_cache_size=-32768"
+
+// openSQLite opens path with one writer connection and a read pool; an
+// in-memory database gets a single connection for both.
+func openSQLite(path string, opts Options) (*gormStore, error) {
+	if path == "" || strings.ContainsAny(path, "?#") {
+		return nil, errors.New("want sqlite://PATH with no ? or # in PATH")
+	}
+	s := &gormStore{d: sqliteDialect{}}
+	if path == ":memory:" {
+		w, err := openSQLitePool(":memory:?_txlock=immediate", 1, opts)
+		if err != nil {
+			return nil, err
+		}
+		s.w, s.r = w, w
+		return s, nil
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("create directory: %w", err)
+		}
+	}
+	w, err := openSQLitePool(path+"?"+sqliteParams+"&_txlock=immediate", 1, opts)
+	if err != nil {
+		return nil, err
+	}
+	readers := opts.MaxConns
+	if readers <= 0 {
+		readers = 4
+	}
+	// Readers do not set journal_mode: the writer did, and it sticks to
+	// the file.
+	r, err := openSQLitePool(path+"?_busy_timeout=10000&_query_only=1&_cache_size=-16384", readers, opts)
+	if err != nil {
+		return nil, errors.Join(err, closeGorm(w))
+	}
+	s.w, s.r = w, r
+	return s, nil
+}
+
+// openSQLitePool opens a gorm handle on at most n connections that never
+// expire (an in-memory database lives as long as its connection).
+func openSQLitePool(dsn string, n int, opts Options) (*gorm.DB, error) {
+	g, err := gorm.Open(sqlite.Open(dsn), newGormConfig(opts))
+	if err != nil {
+		return nil, err
+	}
+	db, err := g.DB()
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	return g, nil
+}
+
+// closeGorm closes the pool behind g.
+func closeGorm(g *gorm.DB) error {
+	db, err := g.DB()
+	if err != nil {
+		return err
+	}
+	return db.Close()
+}
