@@ -10,16 +10,20 @@ RECEIVER_ADDR ?= 127.0.0.1:9099
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o hookflow .
 
-# Until `hookflow serve` lands: run the order fan-out example once against its
-# sample event, with a local receiver standing in for billing, shipping and
-# inventory, so it works with no outside network.
+# The demo: `hookflow serve` on embedded SQLite with ./workflows. The order
+# fan-out's billing, shipping and inventory receivers are hookflow's own demo
+# hooks (workflows/demo-*.yaml), so one curl from the README shows all three
+# deliveries arrive, with no outside network.
+DEMO_ADDR ?= 127.0.0.1:8080
+DEMO_ENV  := BILLING_URL=http://$(DEMO_ADDR)/hooks/demo/billing \
+	SHIPPING_URL=http://$(DEMO_ADDR)/hooks/demo/shipping \
+	INVENTORY_URL=http://$(DEMO_ADDR)/hooks/demo/inventory \
+	ORDERS_SECRET=demo-secret \
+	HOOKFLOW_ALLOW_PRIVATE_NETWORKS=127.0.0.0/8,::1/128 \
+	HOOKFLOW_LOG_LEVEL=info
+
 run: build
-	@$(GO) build -o .receiver ./bench/receiver
-	@./.receiver -addr $(RECEIVER_ADDR) -for 60s & echo $$! > .receiver.pid; sleep 0.3
-	@BILLING_URL=http://$(RECEIVER_ADDR)/billing SHIPPING_URL=http://$(RECEIVER_ADDR)/shipping \
-	 INVENTORY_URL=http://$(RECEIVER_ADDR)/inventory \
-	 ./hookflow run workflows/order-fanout.yaml --event workflows/order-fanout.event.json \
-	   --allow-private-networks true; status=$$?; kill `cat .receiver.pid` 2>/dev/null; rm -f .receiver .receiver.pid; exit $$status
+	$(DEMO_ENV) ./hookflow serve --addr $(DEMO_ADDR) --db sqlite://hookflow.db --workflows ./workflows
 
 test: build lint
 	$(GO) test -race -count=1 -timeout 15m ./...
@@ -34,4 +38,4 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./engine/...
 
 clean:
-	rm -f hookflow .receiver .receiver.pid
+	rm -f hookflow hookflow.db hookflow.db-wal hookflow.db-shm

@@ -4,18 +4,22 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/hookflow/hookflow/engine"
+	"github.com/hookflow/hookflow/engine/signature"
 )
 
 const (
@@ -38,6 +42,7 @@ type HTTPParams struct {
 	Timeout         engine.Duration `json:"timeout" doc:"The longest one attempt may take, such as 10s; the step's timeout applies as well."`
 	Expect          []int           `json:"expect" doc:"The statuses that count as success; any 2xx when not set."`
 	FollowRedirects bool            `json:"follow_redirects" doc:"Follow up to 10 redirects instead of treating a 3xx response as the answer."`
+	Secret          string          `json:"secret" secret:"true" doc:"Signs every attempt: X-Signature (hex HMAC-SHA256 of the body) and the Standard Webhooks webhook-id, webhook-timestamp and webhook-signature headers; a whsec_ secret is base64 after the prefix."`
 }
 
 // HTTP returns the http action: it sends one request with the shared client
@@ -87,6 +92,9 @@ func (a *httpAction) Run(ctx context.Context, step *engine.Step) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := a.sign(req, body, p.Secret, step.DeliveryID); err != nil {
+		return nil, err
+	}
 	rec := requestRecord(req, body)
 	if step.DryRun {
 		step.Observe(rec, nil)
@@ -99,7 +107,7 @@ func (a *httpAction) Run(ctx context.Context, step *engine.Step) (any, error) {
 	resp, err := a.client.Do(req)
 	if err != nil {
 		step.Observe(rec, nil)
-		return nil, engine.CheckTransportError(req, err)
+		return nil, checkTransport(req, engine.RedactURL(req.URL), err)
 	}
 	respBody, err := readBody(req, resp)
 	step.Observe(rec, &engine.ResponseRecord{
@@ -146,6 +154,34 @@ func (a *httpAction) newRequest(ctx context.Context, p *HTTPParams) (*http.Reque
 		req.Header.Set("Content-Type", ctype)
 	}
 	return req, body, nil
+}
+
+// sign adds the signature headers of SPEC 3.5 when there is a secret: the
+// body signed is the body sent, the timestamp is this attempt's, and
+// webhook-id is the delivery's id, the same on every attempt. A request
+// made outside the executor (no delivery id) gets a fresh id.
+func (a *httpAction) sign(req *http.Request, body []byte, secret, deliveryID string) error {
+	if secret == "" {
+		return nil
+	}
+	if deliveryID == "" {
+		deliveryID = newMessageID()
+	}
+	h, err := signature.Headers(secret, deliveryID, a.now(), body)
+	if err != nil {
+		return engine.Permanent(fmt.Errorf("secret: %w", err))
+	}
+	for k, v := range h {
+		req.Header[textproto.CanonicalMIMEHeaderKey(k)] = []string{v}
+	}
+	return nil
+}
+
+// newMessageID returns a random webhook-id, "msg_" and 32 hex digits.
+func newMessageID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return "msg_" + hex.EncodeToString(b[:])
 }
 
 // targetURL parses raw, checks that it is an http or https URL with a host,

@@ -17,8 +17,9 @@ import (
 	"github.com/hookflow/hookflow/engine"
 )
 
-// testDeps shares one client between the tests, as the server does.
-var testDeps = Deps{Client: NewHTTPClient(ClientOptions{}), Version: "test"}.withDefaults()
+// testDeps shares one client between the tests, as the server does. Its
+// guard allows loopback only: the receivers are httptest servers.
+var testDeps = Deps{Client: NewHTTPClient(ClientOptions{Allow: loopbackOnly}), Version: "test"}.withDefaults()
 
 // received is one request as the receiver saw it.
 type received struct {

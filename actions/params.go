@@ -63,3 +63,38 @@ func jsonText(b []byte) (string, error) {
 	}
 	return buf.String(), nil
 }
+
+// TextList is a list parameter that also accepts a single value: "a" is
+// ["a"], null is empty, and each item becomes text as Text does. So `to:
+// ana@example.com` and `to: [ana@example.com, bo@example.com]` both decode.
+type TextList []string
+
+// UnmarshalJSON accepts a list of any values, a single value, or null.
+func (l *TextList) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || b[0] != '[' {
+		s, err := jsonText(b)
+		if err != nil {
+			return err
+		}
+		*l = nil
+		if s != "" {
+			*l = TextList{s}
+		}
+		return nil
+	}
+	var raw []json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	out := make(TextList, 0, len(raw))
+	for i, v := range raw {
+		s, err := jsonText(v)
+		if err != nil {
+			return fmt.Errorf("item %d: %w", i, err)
+		}
+		out = append(out, s)
+	}
+	*l = out
+	return nil
+}

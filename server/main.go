@@ -43,6 +43,7 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
+		"serve":    {"the server: inbound URLs, REST API, editor, scheduler, workers", cmdServe},
 		"validate": {"check workflow files; each problem as FILE:LINE:COL: message", cmdValidate},
 		"run":      {"run one workflow once on a sample event", cmdRun},
 		"test":     {"run the tests: of workflow files", cmdTest},

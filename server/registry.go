@@ -1,6 +1,8 @@
 package server
 
 import (
+	"fmt"
+
 	"github.com/hookflow/hookflow/actions"
 	"github.com/hookflow/hookflow/engine"
 )
@@ -9,11 +11,34 @@ import (
 type registryOptions struct {
 	// AllowPrivate is --allow-private-networks: "", "true" or CIDRs.
 	AllowPrivate string
+	// SMTP is the mail server URL.
+	SMTP string
+	// Connections are hookflow.yaml's named DSNs.
+	Connections map[string]string
+	// Responder answers respond: wait webhooks.
+	Responder engine.Responder
 }
 
-// newRegistry builds the action registry for a command.
-func newRegistry(io IO, opts registryOptions) *engine.Registry {
-	deps := actions.Deps{Logger: newLogger(io.Stderr, "warn"), Version: version}
-	deps.Client = actions.NewHTTPClient(actions.ClientOptions{})
-	return actions.Registry(deps)
+// newRegistry builds the action registry for a command; a bad allow list
+// or SMTP URL is an error (the command exits 2).
+func newRegistry(io IO, opts registryOptions) (*engine.Registry, error) {
+	deps := actions.Deps{
+		Logger: newLogger(io.Stderr, "warn"), Version: version,
+		AllowPrivateNetworks: opts.AllowPrivate, SMTPURL: opts.SMTP, Connections: opts.Connections,
+		Responder: opts.Responder,
+	}
+	if err := deps.Validate(); err != nil {
+		return nil, fmt.Errorf("settings: %w", err)
+	}
+	return actions.Registry(deps), nil
+}
+
+// staticRegistry is the registry for commands that only read workflow
+// files (validate, schema, test): default settings, which cannot fail.
+func staticRegistry(io IO) *engine.Registry {
+	reg, err := newRegistry(io, registryOptions{})
+	if err != nil {
+		panic(err) // default settings are always valid
+	}
+	return reg
 }

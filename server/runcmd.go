@@ -33,7 +33,11 @@ func cmdRun(io IO, args []string) int {
 		fmt.Fprintf(io.Stderr, "hookflow run: %v\n", err)
 		return exitUsage
 	}
-	reg := newRegistry(io, registryOptions{AllowPrivate: *allow})
+	reg, err := newRegistry(io, registryOptions{AllowPrivate: *allow, SMTP: envOr(io.Environ, "HOOKFLOW_SMTP_URL", "")})
+	if err != nil {
+		fmt.Fprintf(io.Stderr, "hookflow run: %v\n", err)
+		return exitUsage
+	}
 	w, diags := workflow.LoadFile(paths[0], reg)
 	if len(diags) > 0 {
 		for _, d := range diags {

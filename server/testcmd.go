@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	goio "io"
+
 	"time"
 
 	"github.com/hookflow/hookflow/engine"
@@ -15,7 +17,8 @@ import (
 const testTimeout = 30 * time.Second
 
 func cmdTest(io IO, args []string) int {
-	fs := newFlags(io, "test", "[PATH...]")
+	fs := newFlags(io, "test", "[-v] [PATH...]")
+	verbose := fs.Bool("v", false, "show the runs' logs")
 	paths, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code
@@ -23,7 +26,7 @@ func cmdTest(io IO, args []string) int {
 	if len(paths) == 0 {
 		paths = []string{"workflows"}
 	}
-	reg := newRegistry(io, registryOptions{})
+	reg := staticRegistry(io)
 	ws, diags := workflow.LoadPaths(paths, reg)
 	if len(diags) > 0 {
 		for _, d := range diags {
@@ -41,7 +44,7 @@ func cmdTest(io IO, args []string) int {
 	passed, failed := 0, 0
 	for _, w := range ws {
 		for _, t := range w.Tests {
-			problems := runWorkflowTest(ctx, io, shot, reg, w, t)
+			problems := runWorkflowTest(ctx, io, shot, reg, w, t, *verbose)
 			if len(problems) == 0 {
 				passed++
 				fmt.Fprintf(io.Stdout, "ok    %s / %s\n", w.Name, t.Name)
@@ -61,7 +64,7 @@ func cmdTest(io IO, args []string) int {
 // runWorkflowTest runs one test with its mocks (actions that are not pure
 // run in dry-run mode, so nothing leaves the process) and returns what did
 // not match.
-func runWorkflowTest(ctx context.Context, io IO, shot *oneShot, reg *engine.Registry, w *workflow.Workflow, t *workflow.Test) []string {
+func runWorkflowTest(ctx context.Context, io IO, shot *oneShot, reg *engine.Registry, w *workflow.Workflow, t *workflow.Test, verbose bool) []string {
 	ev, err := engine.EventFromFields(t.Event)
 	if err != nil {
 		return []string{fmt.Sprintf("event: %v", err)}
@@ -72,7 +75,15 @@ func runWorkflowTest(ctx context.Context, io IO, shot *oneShot, reg *engine.Regi
 	}
 	ctx, cancel := context.WithTimeout(ctx, testTimeout)
 	defer cancel()
-	cfg := run.Config{Registry: reg, Env: userEnv(io.Environ), Mocks: mocks, Logger: newLogger(io.Stderr, "warn"),
+	env := userEnv(io.Environ)
+	for k, v := range t.Env {
+		env[k] = v
+	}
+	logger := newLogger(goio.Discard, "error")
+	if verbose {
+		logger = newLogger(io.Stderr, "debug")
+	}
+	cfg := run.Config{Registry: reg, Env: env, Mocks: mocks, Logger: logger,
 		Now: time.Now, RandN: func(int64) int64 { return 0 }}
 	res, err := shot.run(ctx, cfg, withoutRetryDelays(w), ev)
 	if err != nil {

@@ -15,7 +15,7 @@ func cmdValidate(io IO, args []string) int {
 	if len(paths) == 0 {
 		paths = []string{"workflows"}
 	}
-	ws, diags := workflow.LoadPaths(paths, newRegistry(io, registryOptions{}))
+	ws, diags := workflow.LoadPaths(paths, staticRegistry(io))
 	for _, d := range diags {
 		fmt.Fprintln(io.Stdout, d.String())
 	}
@@ -32,7 +32,7 @@ func cmdSchema(io IO, args []string) int {
 	if _, code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
-	b, err := workflow.Schema(newRegistry(io, registryOptions{}))
+	b, err := workflow.Schema(staticRegistry(io))
 	if err != nil {
 		fmt.Fprintf(io.Stderr, "hookflow schema: %v\n", err)
 		return exitFailure

@@ -74,3 +74,13 @@ func BenchmarkMixedTemplate(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkCompile measures what loading a workflow pays per expression.
+func BenchmarkCompile(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Compile(`event.body.type == "purchase" && event.body.total > 0`, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

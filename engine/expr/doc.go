@@ -14,10 +14,11 @@
 //	item    the current item, inside foreach only (Options.Foreach)
 //	index   the current item's index, inside foreach only
 //
-// An unknown name, an unknown field of event, run or steps.ID, and item or
-// index outside foreach are compile errors, with a suggestion when a name
-// is close. Below event.body, vars.X and steps.ID.output values are
-// dynamic. Steps are read with constant ids only (steps.fetch,
+// An unknown name, an unknown field of event, run or steps.ID, item or
+// index outside foreach, and a header name with capitals
+// (event.headers["Content-Type"]) are compile errors, with a suggestion
+// when a name is close. Below event.body, vars.X and steps.ID.output,
+// values are dynamic. Steps are read with constant ids only (steps.fetch,
 // steps["fetch"]), so that Program.Refs can tell which steps an expression
 // needs; steps[x] and steps on its own are compile errors.
 //
@@ -50,11 +51,17 @@
 //	index steps with a step id, like steps.fetch
 //	unterminated ${{: missing }}
 //
-// Evaluation errors read "evaluate SOURCE: MESSAGE".
+// Evaluation errors read "evaluate SOURCE: MESSAGE", with the source on one
+// line; an expression that reads a step missing from Env.Steps fails with
+// `step "ID" has not run`. hookflow's own messages (Bool's, the helpers')
+// never quote a string's value, which may be a secret; some of expr's
+// builtins do (int("abc")), so callers should still redact secrets.
 //
 // # Speed
 //
-// A program runs on a pooled VM with a pooled environment view, so a
-// typical `if:` such as `event.body.type == "purchase" &&
-// event.body.total > 0` allocates nothing (see BenchmarkIfFilter).
+// A program runs on a pooled VM with a pooled environment view, and reads
+// JSON objects without reflection, so a typical `if:` such as
+// `event.body.type == "purchase" && event.body.total > 0`, and a whole
+// value such as "${{ event.body.customer }}", allocate nothing (see
+// BenchmarkIfFilter and TestAllocations).
 package expr

@@ -42,6 +42,7 @@ func TestCompileErrors(t *testing.T) {
 		{`event.bdy`, false, 6, `unknown field "bdy" of event; did you mean "body"?`},
 		{`event.DedupeKey`, false, 6, `unknown field "DedupeKey" of event`},
 		{`event[x]`, false, 6, `index event with a field name, like event.id`},
+		{`event.headers["Content-Type"]`, false, 14, `header names are lower case: write event.headers["content-type"]`},
 		{`run.versoin`, false, 4, `unknown field "versoin" of run; did you mean "version"?`},
 		{`steps.a.outptu`, false, 8, `unknown field "outptu" of steps.a; did you mean "output"?`},
 		{`steps[x]`, false, 6, msgStepsIndex},

@@ -12,9 +12,10 @@ import (
 // one is a Literal; a string that is exactly one `${{ … }}` (white space
 // around allowed) keeps the value's type, with lists as []any and maps as
 // map[string]any; otherwise each part is formatted into the text (see
-// Format). A `}}` inside a quoted string, or closing a map literal, does
-// not end an expression. Errors carry offsets relative to s; every error of
-// s is reported, sorted by offset.
+// Format). A `}}` inside a quoted string or a block comment, or closing a
+// map literal, does not end an expression. There is no escape for a literal
+// "${{". Errors carry offsets relative to s; every error of s is reported,
+// sorted by offset.
 func CompileString(s string, opt Options) (Value, []*Error) {
 	spans, errs := scan(s)
 	if len(spans) == 0 && len(errs) == 0 {

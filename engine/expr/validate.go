@@ -154,6 +154,7 @@ func (v *validator) member(n *ast.MemberNode) {
 		v.steps(chain)
 	case id.Value == "event":
 		v.field(chain[0], "event", eventFields)
+		v.header(chain)
 	case id.Value == "run":
 		v.field(chain[0], "run", runFields)
 	default:
@@ -172,6 +173,17 @@ func (v *validator) field(m *ast.MemberNode, what string, fields []string) {
 		v.fail(m.Property, "index %s with a field name, like %s.%s", what, what, fields[0])
 	case !slices.Contains(fields, s.Value):
 		v.fail(m.Property, "unknown field %q of %s%s", s.Value, what, suggest(s.Value, fields))
+	}
+}
+
+// header checks that event.headers is read with a lower-case name, as the
+// event stores them: event.headers["Content-Type"] would always be "".
+func (v *validator) header(chain []*ast.MemberNode) {
+	if len(chain) < 2 || v.err != nil || chain[0].Property.(*ast.StringNode).Value != "headers" {
+		return
+	}
+	if s, ok := chain[1].Property.(*ast.StringNode); ok && s.Value != strings.ToLower(s.Value) {
+		v.fail(s, "header names are lower case: write event.headers[%q]", strings.ToLower(s.Value))
 	}
 }
 

@@ -32,9 +32,9 @@ func (s *gormStore) JobComplete(ctx context.Context, p JobCompleteParams) ([]*Jo
 	}
 	var jobs []*Job
 	err = s.write(ctx, func(tx *gorm.DB) error {
-		c := &completer{tx: tx, b: b, agg: map[string]*runAgg{}}
+		c := &completer{tx: tx, d: s.d, b: b, agg: map[string]*runAgg{}}
 		var err error
-		jobs, err = c.run(s.d.lockRows())
+		jobs, err = c.run()
 		return err
 	})
 	if err != nil {
@@ -60,6 +60,7 @@ type completionPlan struct {
 	owner    string
 	output   any
 	finished int64
+	runAt    int64   // RunAt, or now when it is zero
 	attempts [][]any // rows for the attempts table
 }
 
@@ -80,12 +81,15 @@ func planComplete(p JobCompleteParams, now time.Time) (*completeBatch, error) {
 			continue
 		}
 		seen[key] = true
-		cp := completionPlan{c: c, order: i, owner: c.Owner, finished: micros(now)}
+		cp := completionPlan{c: c, order: i, owner: c.Owner, finished: micros(now), runAt: micros(now)}
 		if cp.owner == "" {
 			cp.owner = p.Owner
 		}
 		if !c.Finished.IsZero() {
 			cp.finished = micros(c.Finished)
+		}
+		if !c.RunAt.IsZero() {
+			cp.runAt = micros(c.RunAt)
 		}
 		var err error
 		if cp.output, err = encodeJSON(c.Output); err != nil {
@@ -132,6 +136,7 @@ func attemptRows(c *Completion) ([][]any, error) {
 // completer carries one try of a JobComplete transaction.
 type completer struct {
 	tx   *gorm.DB
+	d    dialect
 	b    *completeBatch
 	runs map[string]*runInfo
 	agg  map[string]*runAgg // per active run: what this batch finished
@@ -163,10 +168,10 @@ type depDelta struct {
 	block bool
 }
 
-// run applies the batch; lock is the dialect's row-lock suffix.
-func (c *completer) run(lock string) ([]*Job, error) {
+// run applies the batch.
+func (c *completer) run() ([]*Job, error) {
 	var err error
-	if c.runs, err = loadRuns(c.tx, c.b.runIDs, lock); err != nil {
+	if c.runs, err = loadRuns(c.tx, c.b.runIDs, c.d.lockRows()); err != nil {
 		return nil, err
 	}
 	done, err := c.finishSteps()
@@ -254,7 +259,7 @@ func (c *completer) finishSteps() ([]finishedStep, error) {
 	byKey := make(map[depKey]*completionPlan, len(c.b.cs))
 	err := chunks(c.b.cs, 500, func(part []completionPlan) error {
 		q := newQuery(`WITH c (c_run, c_step, c_owner, c_attempt, c_status, c_output, c_error, c_run_at, c_finished) AS (VALUES `)
-		q.cols(typText, typText, typText, typBigint, typText, typText, typText, typBigint, typBigint)
+		q.cols(c.d, typText, typText, typText, typBigint, typText, typText, typText, typBigint, typBigint)
 		for i := range part {
 			cp := &part[i]
 			byKey[depKey{cp.c.RunID, cp.c.StepID}] = cp
@@ -263,7 +268,7 @@ func (c *completer) finishSteps() ([]finishedStep, error) {
 				status = StatusCancelled
 			}
 			q.row(cp.c.RunID, cp.c.StepID, cp.owner, cp.c.Attempt, status, cp.output,
-				cp.c.Error, micros(cp.c.RunAt), cp.finished)
+				cp.c.Error, cp.runAt, cp.finished)
 		}
 		q.sql(`)
 UPDATE steps SET status = c_status,

@@ -20,7 +20,7 @@ func (c *completer) decrement(deltas map[depKey]*depDelta) (map[depKey]*depDelta
 	next := map[depKey]*depDelta{}
 	err := chunks(keys, 500, func(part []depKey) error {
 		q := c.readyQuery(`WITH c (c_run, c_step, c_n, c_block) AS (VALUES `)
-		q.cols(typText, typText, typBigint, typBigint)
+		q.cols(c.d, typText, typText, typBigint, typBigint)
 		for _, k := range part {
 			d := deltas[k]
 			q.row(k.run, k.step, d.n, boolInt(d.block))
@@ -95,7 +95,7 @@ func (c *completer) settleRuns() error {
 	var toPhase1, toFinish, skipOnError []string
 	err := chunks(ids, 500, func(part []string) error {
 		q := newQuery(`WITH c (c_id, c_n, c_failed, c_error) AS (VALUES `)
-		q.cols(typText, typBigint, typBigint, typText)
+		q.cols(c.d, typText, typBigint, typBigint, typText)
 		for _, id := range part {
 			a := c.agg[id]
 			q.row(id, a.done, boolInt(a.failed), a.err)

@@ -17,6 +17,8 @@ type dialect interface {
 	// blobType and serialType fill the schema's {{blob}} and {{serial}}.
 	blobType() string
 	serialType() string
+	// castValues reports whether VALUES rows need their types cast.
+	castValues() bool
 	// lockRows is appended to a SELECT that reads rows the transaction is
 	// about to change (" FOR UPDATE", or "" where the single writer already
 	// serializes everything).

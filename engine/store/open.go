@@ -14,8 +14,9 @@ import (
 
 // Options tunes a store opened with Open. The zero value is ready to use.
 type Options struct {
-	// Logger receives slow-query warnings and migration notes; nil discards
-	// them. SQL text and values are never logged: they may hold secrets.
+	// Logger receives warnings about slow statements and transactions,
+	// rescues and migrations; nil discards them. SQL text and values are
+	// never logged: they may hold secrets.
 	Logger *slog.Logger
 	// Now is the clock used when a params struct leaves Now zero, and by
 	// methods that take no time (RunCancel, VersionSave); nil: time.Now.
@@ -23,8 +24,8 @@ type Options struct {
 	// MaxConns bounds the PostgreSQL pool and the SQLite read pool; 0 picks
 	// a default (16 for PostgreSQL, 4 SQLite readers).
 	MaxConns int
-	// SlowQuery is the duration above which a statement is logged as slow;
-	// 0 means 500ms.
+	// SlowQuery is the duration above which a statement or a write
+	// transaction is logged as slow; 0 means 500ms.
 	SlowQuery time.Duration
 }
 
@@ -36,6 +37,7 @@ type gormStore struct {
 	d    dialect
 	now  func() time.Time
 	log  *slog.Logger
+	slow time.Duration
 }
 
 var _ Store = (*gormStore)(nil)
@@ -89,8 +91,7 @@ func open(ctx context.Context, dsn string, opts Options) (*gormStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.now = opts.Now
-	s.log = opts.Logger
+	s.now, s.log, s.slow = opts.Now, opts.Logger, opts.SlowQuery
 	if err := s.Ping(ctx); err != nil {
 		return nil, errors.Join(err, s.Close())
 	}
@@ -172,12 +173,17 @@ func leaseOr(d time.Duration) time.Duration {
 
 // write runs fn in one write transaction, again when the database reports a
 // deadlock or serialization failure (PostgreSQL). fn must not leak state
-// from a failed try: it is called afresh each time.
+// from a failed try: it is called afresh each time. A transaction slower
+// than Options.SlowQuery is logged (by duration only).
 func (s *gormStore) write(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	const tries = 8
+	start := time.Now()
 	for i := 0; ; i++ {
 		err := s.w.WithContext(ctx).Transaction(fn)
 		if err == nil || i == tries-1 || !s.d.retryable(err) || ctx.Err() != nil {
+			if d := time.Since(start); d > s.slow {
+				s.log.WarnContext(ctx, "slow database transaction", "duration", d, "tries", i+1)
+			}
 			return err
 		}
 		s.log.DebugContext(ctx, "retrying transaction", "try", i+1, "err", err)

@@ -16,6 +16,7 @@ type postgresDialect struct{}
 func (postgresDialect) blobType() string   { return "BYTEA" }
 func (postgresDialect) serialType() string { return "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY" }
 func (postgresDialect) lockRows() string   { return " FOR UPDATE" }
+func (postgresDialect) castValues() bool   { return true }
 
 func (postgresDialect) claimSQL() string {
 	return `WITH c AS (SELECT run_id, step_id FROM steps WHERE status = 'queued' AND run_at <= $3

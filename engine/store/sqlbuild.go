@@ -18,6 +18,8 @@ type query struct {
 	// the rows written by row, to cast only the first.
 	types []string
 	rows  int
+	// num is scratch space for formatting placeholder numbers.
+	num [20]byte
 }
 
 // newQuery starts a statement whose text may refer to args as $1…$n.
@@ -38,7 +40,7 @@ func (q *query) sql(text string) *query {
 func (q *query) arg(v any) *query {
 	q.args = append(q.args, v)
 	q.b.WriteByte('$')
-	q.b.WriteString(strconv.Itoa(len(q.args)))
+	q.b.Write(strconv.AppendInt(q.num[:0], int64(len(q.args)), 10))
 	return q
 }
 
@@ -55,18 +57,22 @@ func (q *query) list(vs []string) *query {
 	return q
 }
 
-// cols names the SQL types of the columns of the VALUES rows that follow;
-// none (as for an INSERT, whose columns give the types) means no casts.
-func (q *query) cols(types ...string) *query {
-	q.types = types
+// cols names the SQL types of the columns of the VALUES rows that follow,
+// for a dialect that needs them cast (PostgreSQL cannot infer the type of
+// a parameter inside VALUES). SQLite gets no casts: a CAST in the first
+// row makes its UPDATE … FROM take time linear in the table's size.
+func (q *query) cols(d dialect, types ...string) *query {
+	q.types = nil
+	if d.castValues() {
+		q.types = types
+	}
 	q.rows = 0
 	return q
 }
 
 // row appends one parenthesised VALUES row, with a comma before all but
 // the first. Only the first row is cast to the types given to cols:
-// PostgreSQL resolves the types of the following rows from it, and SQLite
-// does not mind.
+// PostgreSQL resolves the types of the following rows from it.
 func (q *query) row(vs ...any) *query {
 	if q.rows > 0 {
 		q.b.WriteByte(',')

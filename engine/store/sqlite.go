@@ -17,6 +17,7 @@ type sqliteDialect struct{}
 func (sqliteDialect) blobType() string   { return "BLOB" }
 func (sqliteDialect) serialType() string { return "INTEGER PRIMARY KEY" }
 func (sqliteDialect) lockRows() string   { return "" }
+func (sqliteDialect) castValues() bool   { return false }
 
 func (sqliteDialect) claimSQL() string {
 	return `UPDATE steps SET status = 'running', attempts = attempts + 1,
@@ -38,7 +39,7 @@ func (sqliteDialect) lockMigrations(*gorm.DB) error { return nil }
 // synchronous=NORMAL in WAL mode survives a killed process, not a power
 // loss. The writer begins its transactions IMMEDIATE so that a second
 // process gets SQLITE_BUSY (after busy_timeout) at BEGIN, never mid-way.
-const sqliteParams = "_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_foreign_keys=0&_cache_size=-32768"
+const sqliteParams = "_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_foreign_keys=0&_cache_size=-262144"
 
 // openSQLite opens path with one writer connection and a read pool; an
 // in-memory database gets a single connection for both.

@@ -237,6 +237,8 @@ func testDecl() *field {
 		{name: "name", kind: kindString, required: true, nonEmpty: true, text: true, doc: "What the test checks."},
 		{name: "event", kind: kindDict, elem: &field{kind: kindAny},
 			doc: "The event: method, headers, query, body, type; a mapping with none of those keys is the body."},
+		{name: "env", kind: kindDict, elem: &field{kind: kindString, text: true},
+			doc: "Environment variables the test sets (env.NAME in expressions), over the process's own."},
 		{name: "mock", kind: kindDict, elem: &field{kind: kindAny},
 			doc: "Step id → the output the step's action returns; {error: message} fails it."},
 		{name: "expect", kind: kindMap, doc: "What the run must show.", fields: []*field{

@@ -167,6 +167,8 @@ type Test struct {
 	// Event holds the event's fields (method, headers, query, body, type);
 	// a map with none of those keys is the body.
 	Event map[string]any
+	// Env sets environment variables for the test, over the process's.
+	Env map[string]string
 	// Mock maps a step id to its output; a mock that is a map with the
 	// single key "error" fails the step with that message.
 	Mock   map[string]any

@@ -20,6 +20,12 @@ func (b *builder) tests(list *node) []*Test {
 		if v, _ := n.get("event"); v != nil && v.kind == nodeMap {
 			t.Event = eventOf(v)
 		}
+		if v, _ := n.get("env"); v != nil && v.kind == nodeMap {
+			t.Env = map[string]string{}
+			for j, k := range v.keys {
+				t.Env[k.text] = v.vals[j].str()
+			}
+		}
 		if v, _ := n.get("mock"); v != nil && v.kind == nodeMap {
 			t.Mock = map[string]any{}
 			for j, k := range v.keys {
