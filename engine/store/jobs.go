@@ -143,7 +143,8 @@ func runIDs(jobs []*Job) []string {
 // JobExtend moves the lease of every step running under owner to until.
 func (s *gormStore) JobExtend(ctx context.Context, owner string, until time.Time) error {
 	err := s.write(ctx, func(tx *gorm.DB) error {
-		return newQuery(`UPDATE steps SET lease_until = $1 WHERE status = 'running' AND lease_owner = $2`,
+		return newQuery(`UPDATE steps SET lease_until = $1
+WHERE lease_until IS NOT NULL AND status = 'running' AND lease_owner = $2`,
 			micros(until), owner).execErr(tx)
 	})
 	if err != nil {
@@ -164,13 +165,13 @@ func (s *gormStore) JobRescue(ctx context.Context, p JobRescueParams) (int, erro
 	var n int64
 	err := s.write(ctx, func(tx *gorm.DB) error {
 		err := newQuery(`UPDATE steps SET status = 'cancelled', finished_at = $1, lease_owner = '', lease_until = NULL
-WHERE status = 'running' AND `+cond+` AND EXISTS (SELECT 1 FROM runs WHERE runs.id = steps.run_id AND runs.status = 'cancelled')`,
+WHERE lease_until IS NOT NULL AND status = 'running' AND `+cond+` AND EXISTS (SELECT 1 FROM runs WHERE runs.id = steps.run_id AND runs.status = 'cancelled')`,
 			now, arg).execErr(tx)
 		if err != nil {
 			return err
 		}
 		n, err = newQuery(`UPDATE steps SET status = 'queued', run_at = $1, lease_owner = '', lease_until = NULL
-WHERE status = 'running' AND `+cond, now, arg).exec(tx)
+WHERE lease_until IS NOT NULL AND status = 'running' AND `+cond, now, arg).exec(tx)
 		return err
 	})
 	if err != nil {

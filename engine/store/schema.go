@@ -16,9 +16,13 @@ import (
 // checks would cost on every insert of the hot path.
 //
 // steps is also the job queue: the partial index steps_queued serves
-// claims (status 'queued', oldest run_at first) and steps_running serves
+// claims (status 'queued', oldest run_at first) and steps_leased serves
 // lease rescue and extension, so finished steps, the bulk of the table,
-// are in neither.
+// are in neither. A step has a lease_until exactly while it is running;
+// steps_leased says "lease_until IS NOT NULL" rather than "status =
+// 'running'" so that PostgreSQL does not take it for a way into the
+// batched UPDATE … FROM joins (which filter on status = 'running' but are
+// best served by the primary key) when many steps are running.
 //
 // {{blob}} and {{serial}} are replaced per dialect.
 const schemaV1 = `
@@ -73,7 +77,7 @@ CREATE TABLE IF NOT EXISTS steps (
 	PRIMARY KEY (run_id, step_id)
 );
 CREATE INDEX IF NOT EXISTS steps_queued ON steps (run_at) WHERE status = 'queued';
-CREATE INDEX IF NOT EXISTS steps_running ON steps (lease_until) WHERE status = 'running';
+CREATE INDEX IF NOT EXISTS steps_leased ON steps (lease_until) WHERE lease_until IS NOT NULL;
 CREATE TABLE IF NOT EXISTS attempts (
 	id          {{serial}},
 	run_id      TEXT NOT NULL,
