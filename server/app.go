@@ -151,6 +151,11 @@ func (a *App) Shutdown() error {
 	if err := a.http.ShutdownWithTimeout(timeout); err != nil {
 		errs = append(errs, fmt.Errorf("stop http: %w", err))
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := a.engine.Drain(ctx); err != nil {
+		a.log.Warn("steps still in hand after the drain timeout; they run again after a restart", "err", err)
+	}
 	a.stop()
 	done := make(chan struct{})
 	go func() { a.engine.Wait(); a.wg.Wait(); close(done) }()

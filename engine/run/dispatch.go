@@ -155,7 +155,7 @@ func (e *Engine) commitAccepts(ctx context.Context, batch []*acceptReq) {
 			r.done <- acceptResp{err: fmt.Errorf("store event: %w", err)}
 			continue
 		}
-		e.queue.push(res[i].Jobs...)
+		e.enqueue(res[i].Jobs)
 		r.done <- acceptResp{res: res[i]}
 	}
 }

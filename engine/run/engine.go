@@ -99,6 +99,7 @@ type Engine struct {
 	events      *eventCache
 
 	busy    atomic.Int64 // workers executing a step
+	pending atomic.Int64 // jobs taken in and not yet committed as done
 	wg      sync.WaitGroup
 	started bool
 }
@@ -161,6 +162,41 @@ func (e *Engine) spawn(ctx context.Context, f func(context.Context)) {
 
 // Wait blocks until every loop started by Start has returned.
 func (e *Engine) Wait() { e.wg.Wait() }
+
+// enqueue hands leased jobs to the workers.
+func (e *Engine) enqueue(jobs []*store.Job) {
+	if len(jobs) == 0 {
+		return
+	}
+	e.pending.Add(int64(len(jobs)))
+	e.queue.push(jobs...)
+}
+
+// Drain waits until this node holds no work: no leased step waits or runs
+// and every outcome is committed (steps that became ready meanwhile are run
+// too). It returns ctx's error when ctx ends first. Call it before
+// cancelling the context given to Start, after new events stopped coming.
+func (e *Engine) Drain(ctx context.Context) error {
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	idleSince := time.Time{}
+	for {
+		if e.pending.Load() == 0 && len(e.accepts) == 0 {
+			if idleSince.IsZero() {
+				idleSince = time.Now()
+			} else if time.Since(idleSince) >= 4*e.cfg.BatchWindow {
+				return nil
+			}
+		} else {
+			idleSince = time.Time{}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("drain: %w", ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
 
 // poke wakes the claimer without blocking.
 func (e *Engine) poke() {

@@ -54,7 +54,8 @@ func (e *Engine) commitCompletions(ctx context.Context, batch []store.Completion
 			Completions: batch, Owner: e.cfg.Owner, Lease: e.cfg.Lease, Now: e.cfg.Now(),
 		})
 		if err == nil {
-			e.queue.push(jobs...)
+			e.enqueue(jobs)
+			e.pending.Add(-int64(len(batch)))
 			return
 		}
 		if ctx.Err() != nil {
@@ -106,7 +107,7 @@ func (e *Engine) claimLoop(ctx context.Context) {
 				}
 				break
 			}
-			e.queue.push(jobs...)
+			e.enqueue(jobs)
 			if len(jobs) < limit {
 				break
 			}
