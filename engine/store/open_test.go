@@ -21,6 +21,7 @@ func TestOpenErrors(t *testing.T) {
 		{"sqlite://a?b.db", "want sqlite://PATH", ""},
 		{"postgres://postgres:hunter2@127.0.0.1:1/test?sslmode=disable&connect_timeout=2",
 			"open database postgres://postgres:xxxxx@127.0.0.1:1/test", "hunter2"},
+		{"postgres://postgres:hunter2@127.0.0.1:1/test?sslmode=bogus", "open database postgres://", "hunter2"},
 		{"postgres://postgres@127.0.0.1:1/test?password=hunter2&sslmode=disable&connect_timeout=2",
 			"open database postgres://postgres@127.0.0.1:1/test?", "hunter2"},
 	} {

@@ -1,9 +1,12 @@
 package store
 
 import (
+	"context"
 	"errors"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 )
@@ -41,14 +44,29 @@ func (postgresDialect) lockMigrations(tx *gorm.DB) error {
 }
 
 // openPostgres opens a pool of at most opts.MaxConns connections.
+//
+// Each connection sets random_page_cost to 1.1 (unless the DSN sets it):
+// the batched statements join a VALUES list of a few hundred rows to steps
+// or runs, and with the default of 4, meant for spinning disks, PostgreSQL
+// prefers scanning and hashing a table of a hundred thousand rows to a few
+// hundred primary-key lookups, ten times slower. 1.1 is the usual setting
+// for SSDs and cached data.
 func openPostgres(dsn string, opts Options) (*gormStore, error) {
-	g, err := gorm.Open(postgres.New(postgres.Config{DSN: dsn}), newGormConfig(opts))
+	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, err
 	}
-	db, err := g.DB()
+	var connOpts []stdlib.OptionOpenDB
+	if _, set := cfg.RuntimeParams["random_page_cost"]; !set {
+		connOpts = append(connOpts, stdlib.OptionAfterConnect(func(ctx context.Context, c *pgx.Conn) error {
+			_, err := c.Exec(ctx, "SET random_page_cost = 1.1")
+			return err
+		}))
+	}
+	db := stdlib.OpenDB(*cfg, connOpts...)
+	g, err := gorm.Open(postgres.New(postgres.Config{Conn: db}), newGormConfig(opts))
 	if err != nil {
-		return nil, err
+		return nil, errors.Join(err, db.Close())
 	}
 	n := opts.MaxConns
 	if n <= 0 {

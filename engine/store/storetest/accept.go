@@ -29,7 +29,7 @@ func acceptCases() []testCase {
 
 // keyedEvent accepts an event with a dedupe key and one run of workflow.
 func keyedEvent(key, workflow string) store.EventWithRuns {
-	ev := newEvent(T0)
+	ev := newEvent(t0())
 	ev.DedupeKey = key
 	return store.EventWithRuns{Event: ev, Runs: []store.RunCreate{{
 		ID: newID(), Workflow: workflow, Version: 1, Status: store.StatusQueued, Steps: steps("a"),
@@ -47,9 +47,9 @@ func countRuns(t *testing.T, s store.Store, workflow string) int {
 func testDedupeSequential(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	first, second := keyedEvent("k1", "wf"), keyedEvent("k1", "wf")
-	r1, err := s.Accept(ctx, store.AcceptParams{Events: []store.EventWithRuns{first}, Now: T0})
+	r1, err := s.Accept(ctx, store.AcceptParams{Events: []store.EventWithRuns{first}, Now: t0()})
 	must(t, err, "Accept first")
-	r2, err := s.Accept(ctx, store.AcceptParams{Events: []store.EventWithRuns{second}, Now: T0})
+	r2, err := s.Accept(ctx, store.AcceptParams{Events: []store.EventWithRuns{second}, Now: t0()})
 	must(t, err, "Accept second")
 	if r1[0].Duplicate || len(r1[0].RunIDs) != 1 {
 		t.Fatalf("first = %+v, want stored with one run", r1[0])
@@ -66,7 +66,7 @@ func testDedupeSequential(t *testing.T, s store.Store) {
 
 func testDedupeWithinBatch(t *testing.T, s store.Store) {
 	evs := []store.EventWithRuns{keyedEvent("k", "wf"), keyedEvent("k", "wf"), keyedEvent("other", "wf"), keyedEvent("k", "wf")}
-	res, err := s.Accept(context.Background(), store.AcceptParams{Events: evs, Now: T0})
+	res, err := s.Accept(context.Background(), store.AcceptParams{Events: evs, Now: t0()})
 	must(t, err, "Accept")
 	first := evs[0].Event.ID
 	for i, want := range []bool{false, true, false, true} {
@@ -90,7 +90,7 @@ func testDedupeConcurrent(t *testing.T, s store.Store) {
 	for i := range n {
 		wg.Go(func() {
 			r, err := s.Accept(context.Background(), store.AcceptParams{
-				Events: []store.EventWithRuns{keyedEvent("same", "wf")}, Now: T0,
+				Events: []store.EventWithRuns{keyedEvent("same", "wf")}, Now: t0(),
 			})
 			errs[i] = err
 			if err == nil {
@@ -119,30 +119,30 @@ func testDedupeConcurrent(t *testing.T, s store.Store) {
 
 func testRunUnique(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	ev := newEvent(T0)
+	ev := newEvent(t0())
 	run := func(wf string) store.RunCreate {
 		return store.RunCreate{ID: newID(), Workflow: wf, Version: 1, Status: store.StatusQueued, Steps: steps("a")}
 	}
 	first := run("w1")
-	_, err := s.Accept(ctx, store.AcceptParams{Events: []store.EventWithRuns{{Event: ev, Runs: []store.RunCreate{first}}}, Now: T0})
+	_, err := s.Accept(ctx, store.AcceptParams{Events: []store.EventWithRuns{{Event: ev, Runs: []store.RunCreate{first}}}, Now: t0()})
 	must(t, err, "Accept")
 	again, other := run("w1"), run("w2")
-	res, err := s.Accept(ctx, store.AcceptParams{Events: []store.EventWithRuns{{Event: ev, Runs: []store.RunCreate{again, other}}}, Now: T0})
+	res, err := s.Accept(ctx, store.AcceptParams{Events: []store.EventWithRuns{{Event: ev, Runs: []store.RunCreate{again, other}}}, Now: t0()})
 	must(t, err, "Accept again")
 	if res[0].Duplicate || res[0].EventID != ev.ID || !reflect.DeepEqual(res[0].RunIDs, []string{other.ID}) {
 		t.Fatalf("re-dispatch = %+v, want only run %s", res[0], other.ID)
 	}
 	_, err = s.RunGet(ctx, again.ID)
 	wantNotFound(t, "RunGet(second run of w1)", err)
-	if got := len(claim(t, s, "n", 10, T0)); got != 2 {
+	if got := len(claim(t, s, "n", 10, t0())); got != 2 {
 		t.Fatalf("%d jobs, want 2 (one per run)", got)
 	}
 }
 
 func testFanout(t *testing.T, s store.Store) {
-	f := acceptRun(t, s, T0, "", "a", "b", "c", "d:a,b,c")
+	f := acceptRun(t, s, t0(), "", "a", "b", "c", "d:a,b,c")
 	wantStatuses(t, s, f.runID, "a=queued b=queued c=queued d=waiting")
-	jobs := claim(t, s, "n1", 10, T0)
+	jobs := claim(t, s, "n1", 10, t0())
 	wantJobs(t, jobs, "a,b,c")
 	for _, j := range jobs {
 		if j.Attempt != 1 || j.Workflow != "wf" || j.Version != 1 || j.EventID != f.eventID || j.Owner != "n1" || j.Output != nil {
@@ -150,41 +150,41 @@ func testFanout(t *testing.T, s store.Store) {
 		}
 	}
 	r := wantRun(t, s, f.runID, store.StatusRunning, "")
-	if r.StartedAt == nil || !r.StartedAt.Equal(T0) {
-		t.Fatalf("started_at = %v, want %v", r.StartedAt, T0)
+	if r.StartedAt == nil || !r.StartedAt.Equal(t0()) {
+		t.Fatalf("started_at = %v, want %v", r.StartedAt, t0())
 	}
-	wantJobs(t, claim(t, s, "n2", 10, T0), "")
+	wantJobs(t, claim(t, s, "n2", 10, t0()), "")
 }
 
 func testOwnerLeases(t *testing.T, s store.Store) {
-	f := acceptRun(t, s, T0, "me", "a", "b:a", "c:b")
+	f := acceptRun(t, s, t0(), "me", "a", "b:a", "c:b")
 	wantJobs(t, f.jobs, "a")
 	if j := f.jobs[0]; j.Attempt != 1 || j.Owner != "me" || j.EventID != f.eventID || j.Workflow != "wf" {
 		t.Fatalf("job = %+v", j)
 	}
 	wantRun(t, s, f.runID, store.StatusRunning, "")
-	wantJobs(t, claim(t, s, "other", 10, T0), "")
+	wantJobs(t, claim(t, s, "other", 10, t0()), "")
 	jobs := f.jobs
 	for _, want := range []string{"b", "c", ""} {
-		jobs = complete(t, s, "me", T0, outcome(jobs[0], store.StatusSucceeded, T0))
+		jobs = complete(t, s, "me", t0(), outcome(jobs[0], store.StatusSucceeded, t0()))
 		wantJobs(t, jobs, want)
 	}
 	wantRun(t, s, f.runID, store.StatusSucceeded, "")
 }
 
 func testSkippedRuns(t *testing.T, s store.Store) {
-	ev := newEvent(T0)
+	ev := newEvent(t0())
 	skipped := store.RunCreate{ID: newID(), Workflow: "w1", Version: 1, Status: store.StatusSkipped}
 	empty := store.RunCreate{ID: newID(), Workflow: "w2", Version: 1, Status: store.StatusQueued, Steps: steps("!h")}
 	_, err := s.Accept(context.Background(), store.AcceptParams{
-		Events: []store.EventWithRuns{{Event: ev, Runs: []store.RunCreate{skipped, empty}}}, Owner: "me", Now: T0,
+		Events: []store.EventWithRuns{{Event: ev, Runs: []store.RunCreate{skipped, empty}}}, Owner: "me", Now: t0(),
 	})
 	must(t, err, "Accept")
 	wantRun(t, s, skipped.ID, store.StatusSkipped, "")
 	wantStatuses(t, s, skipped.ID, "")
 	wantRun(t, s, empty.ID, store.StatusSucceeded, "")
 	wantStatuses(t, s, empty.ID, "h=skipped")
-	wantJobs(t, claim(t, s, "n", 10, T0), "")
+	wantJobs(t, claim(t, s, "n", 10, t0()), "")
 }
 
 func testEventRoundTrip(t *testing.T, s store.Store) {
@@ -194,9 +194,9 @@ func testEventRoundTrip(t *testing.T, s store.Store) {
 		Query:      map[string]string{"q": "1"},
 		Body:       map[string]any{"n": 1.5, "list": []any{"x", true, nil}},
 		Raw:        []byte{'{', 0, 0xff, '"', '\n', '}'},
-		ReceivedAt: T0.Add(123456 * time.Microsecond),
+		ReceivedAt: t0().Add(123456 * time.Microsecond),
 	}
-	_, err := s.Accept(context.Background(), store.AcceptParams{Events: []store.EventWithRuns{{Event: ev}}, Now: T0})
+	_, err := s.Accept(context.Background(), store.AcceptParams{Events: []store.EventWithRuns{{Event: ev}}, Now: t0()})
 	must(t, err, "Accept")
 	got, err := s.EventGet(context.Background(), ev.ID)
 	must(t, err, "EventGet")
@@ -211,9 +211,9 @@ func testEventRoundTrip(t *testing.T, s store.Store) {
 
 func testBadGraph(t *testing.T, s store.Store) {
 	for _, specs := range [][]string{{"a", "b:x"}, {"a", "a"}, {"a", "!h:a"}} {
-		ev := newEvent(T0)
+		ev := newEvent(t0())
 		rc := store.RunCreate{ID: newID(), Workflow: "wf", Status: store.StatusQueued, Steps: steps(specs...)}
-		_, err := s.Accept(context.Background(), store.AcceptParams{Events: []store.EventWithRuns{{Event: ev, Runs: []store.RunCreate{rc}}}, Now: T0})
+		_, err := s.Accept(context.Background(), store.AcceptParams{Events: []store.EventWithRuns{{Event: ev, Runs: []store.RunCreate{rc}}}, Now: t0()})
 		if err == nil {
 			t.Fatalf("Accept(%v) succeeded, want an error", specs)
 		}

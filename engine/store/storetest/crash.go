@@ -38,15 +38,15 @@ func CrashBefore(t *testing.T, s store.Store) *store.Job {
 		if i%2 == 0 {
 			owner = "dead"
 		}
-		leased = append(leased, acceptRun(t, s, T0, owner, "a", "b:a", "c:a").jobs...)
+		leased = append(leased, acceptRun(t, s, t0(), owner, "a", "b:a", "c:a").jobs...)
 	}
-	leased = append(leased, claim(t, s, "dead", CrashRuns, T0)...)
+	leased = append(leased, claim(t, s, "dead", CrashRuns, t0())...)
 	var cs []store.Completion
 	for _, j := range leased[:CrashRuns/4] {
-		cs = append(cs, withAttempt(outcome(j, store.StatusSucceeded, T0)))
+		cs = append(cs, withAttempt(outcome(j, store.StatusSucceeded, t0())))
 	}
 	// The jobs made ready here stay leased to the dead node too.
-	complete(t, s, "dead", T0, cs...)
+	complete(t, s, "dead", t0(), cs...)
 	return leased[len(leased)-1]
 }
 

@@ -35,11 +35,11 @@ func testJoinOnce(t *testing.T, s store.Store) {
 	specs = append(specs, join[:len(join)-1])
 	ids := make([]string, runs)
 	for i := range ids {
-		ids[i] = acceptRun(t, s, T0, "", specs...).runID
+		ids[i] = acceptRun(t, s, t0(), "", specs...).runID
 	}
 	var all []*store.Job
 	for i := range runs * parents {
-		jobs := claim(t, s, fmt.Sprintf("owner%d", i), 1, T0)
+		jobs := claim(t, s, fmt.Sprintf("owner%d", i), 1, t0())
 		if len(jobs) != 1 {
 			t.Fatalf("claim %d: %d jobs", i, len(jobs))
 		}
@@ -51,7 +51,7 @@ func testJoinOnce(t *testing.T, s store.Store) {
 	for _, j := range all {
 		wg.Go(func() {
 			got, err := s.JobComplete(context.Background(), store.JobCompleteParams{
-				Completions: []store.Completion{outcome(j, store.StatusSucceeded, T0)}, Owner: j.Owner, Now: T0,
+				Completions: []store.Completion{outcome(j, store.StatusSucceeded, t0())}, Owner: j.Owner, Now: t0(),
 			})
 			if err != nil {
 				t.Errorf("JobComplete: %v", err)
@@ -71,7 +71,7 @@ func testJoinOnce(t *testing.T, s store.Store) {
 			t.Fatalf("join job %+v (seen %v)", j, seen[j.RunID])
 		}
 		seen[j.RunID] = true
-		complete(t, s, "", T0, outcome(j, store.StatusSucceeded, T0))
+		complete(t, s, "", t0(), outcome(j, store.StatusSucceeded, t0()))
 	}
 	for _, id := range ids {
 		wantRun(t, s, id, store.StatusSucceeded, "")
@@ -80,54 +80,54 @@ func testJoinOnce(t *testing.T, s store.Store) {
 
 // testJoinOneBatch completes all parents of a join in one batch.
 func testJoinOneBatch(t *testing.T, s store.Store) {
-	f := acceptRun(t, s, T0, "", "a", "b", "c:a,b", "d:c")
-	jobs := claim(t, s, "n", 10, T0)
-	got := complete(t, s, "n", T0, outcome(jobs[0], store.StatusSucceeded, T0), outcome(jobs[1], store.StatusSucceeded, T0))
+	f := acceptRun(t, s, t0(), "", "a", "b", "c:a,b", "d:c")
+	jobs := claim(t, s, "n", 10, t0())
+	got := complete(t, s, "n", t0(), outcome(jobs[0], store.StatusSucceeded, t0()), outcome(jobs[1], store.StatusSucceeded, t0()))
 	wantJobs(t, got, "c")
 	wantStatuses(t, s, f.runID, "a=succeeded b=succeeded c=running d=waiting")
 }
 
 func testFailureBlocks(t *testing.T, s store.Store) {
-	f := acceptRun(t, s, T0, "", "a", "b:a", "c:b", "x:a,d", "d", "e:d")
-	jobs := claim(t, s, "n", 10, T0)
+	f := acceptRun(t, s, t0(), "", "a", "b:a", "c:b", "x:a,d", "d", "e:d")
+	jobs := claim(t, s, "n", 10, t0())
 	wantJobs(t, jobs, "a,d")
-	fail := outcome(byStep(t, jobs, "a"), store.StatusFailed, T0)
+	fail := outcome(byStep(t, jobs, "a"), store.StatusFailed, t0())
 	fail.Error, fail.Blocks, fail.FailsRun, fail.RunError = "boom", true, true, "step a: boom"
-	got := complete(t, s, "n", T0, fail)
+	got := complete(t, s, "n", t0(), fail)
 	wantJobs(t, got, "")
 	wantStatuses(t, s, f.runID, "a=failed b=skipped c=skipped x=waiting d=running e=waiting")
 	wantRun(t, s, f.runID, store.StatusRunning, "step a: boom")
-	got = complete(t, s, "n", T0, outcome(byStep(t, jobs, "d"), store.StatusSucceeded, T0))
+	got = complete(t, s, "n", t0(), outcome(byStep(t, jobs, "d"), store.StatusSucceeded, t0()))
 	wantJobs(t, got, "e")
 	wantStatuses(t, s, f.runID, "a=failed b=skipped c=skipped x=skipped d=succeeded e=running")
-	complete(t, s, "n", T0, outcome(got[0], store.StatusSucceeded, T0))
+	complete(t, s, "n", t0(), outcome(got[0], store.StatusSucceeded, t0()))
 	wantRun(t, s, f.runID, store.StatusFailed, "step a: boom")
 }
 
 func testContinueOnError(t *testing.T, s store.Store) {
-	f := acceptRun(t, s, T0, "n", "a", "b:a")
-	fail := outcome(f.jobs[0], store.StatusFailed, T0)
+	f := acceptRun(t, s, t0(), "n", "a", "b:a")
+	fail := outcome(f.jobs[0], store.StatusFailed, t0())
 	fail.Error = "tolerated"
-	got := complete(t, s, "n", T0, fail)
+	got := complete(t, s, "n", t0(), fail)
 	wantJobs(t, got, "b")
-	complete(t, s, "n", T0, outcome(got[0], store.StatusSucceeded, T0))
+	complete(t, s, "n", t0(), outcome(got[0], store.StatusSucceeded, t0()))
 	wantStatuses(t, s, f.runID, "a=failed b=succeeded")
 	wantRun(t, s, f.runID, store.StatusSucceeded, "")
 }
 
 func testIfSkipped(t *testing.T, s store.Store) {
-	f := acceptRun(t, s, T0, "n", "a", "b:a")
-	got := complete(t, s, "n", T0, outcome(f.jobs[0], store.StatusSkipped, T0))
+	f := acceptRun(t, s, t0(), "n", "a", "b:a")
+	got := complete(t, s, "n", t0(), outcome(f.jobs[0], store.StatusSkipped, t0()))
 	wantJobs(t, got, "b")
-	complete(t, s, "n", T0, outcome(got[0], store.StatusSucceeded, T0))
+	complete(t, s, "n", t0(), outcome(got[0], store.StatusSucceeded, t0()))
 	wantStatuses(t, s, f.runID, "a=skipped b=succeeded")
 	wantRun(t, s, f.runID, store.StatusSucceeded, "")
 }
 
 func testOnError(t *testing.T, s store.Store) {
 	t.Run("success", func(t *testing.T) {
-		f := acceptRun(t, s, T0, "n", "a", "!h", "!i:h")
-		got := complete(t, s, "n", T0, outcome(f.jobs[0], store.StatusSucceeded, T0))
+		f := acceptRun(t, s, t0(), "n", "a", "!h", "!i:h")
+		got := complete(t, s, "n", t0(), outcome(f.jobs[0], store.StatusSucceeded, t0()))
 		wantJobs(t, got, "")
 		wantStatuses(t, s, f.runID, "a=succeeded h=skipped i=skipped")
 		r := wantRun(t, s, f.runID, store.StatusSucceeded, "")
@@ -136,39 +136,39 @@ func testOnError(t *testing.T, s store.Store) {
 		}
 	})
 	t.Run("failure", func(t *testing.T) {
-		f := acceptRun(t, s, T0, "n", "a", "b:a", "!h", "!i:h")
-		fail := outcome(f.jobs[0], store.StatusFailed, T0)
+		f := acceptRun(t, s, t0(), "n", "a", "b:a", "!h", "!i:h")
+		fail := outcome(f.jobs[0], store.StatusFailed, t0())
 		fail.Blocks, fail.FailsRun, fail.RunError = true, true, "a failed"
-		got := complete(t, s, "n", T0, fail)
+		got := complete(t, s, "n", t0(), fail)
 		wantJobs(t, got, "h")
 		wantStatuses(t, s, f.runID, "a=failed b=skipped h=running i=waiting")
 		if r := wantRun(t, s, f.runID, store.StatusRunning, "a failed"); r.Phase != 1 {
 			t.Fatalf("phase %d, want 1", r.Phase)
 		}
-		got = complete(t, s, "n", T0, outcome(got[0], store.StatusSucceeded, T0))
+		got = complete(t, s, "n", t0(), outcome(got[0], store.StatusSucceeded, t0()))
 		wantJobs(t, got, "i")
-		complete(t, s, "n", T0, outcome(got[0], store.StatusSucceeded, T0))
+		complete(t, s, "n", t0(), outcome(got[0], store.StatusSucceeded, t0()))
 		wantStatuses(t, s, f.runID, "a=failed b=skipped h=succeeded i=succeeded")
 		wantRun(t, s, f.runID, store.StatusFailed, "a failed")
 	})
 	t.Run("queued without owner", func(t *testing.T) {
-		f := acceptRun(t, s, T0, "", "a", "!h")
-		jobs := claim(t, s, "n", 10, T0)
-		fail := outcome(jobs[0], store.StatusFailed, T0)
+		f := acceptRun(t, s, t0(), "", "a", "!h")
+		jobs := claim(t, s, "n", 10, t0())
+		fail := outcome(jobs[0], store.StatusFailed, t0())
 		fail.FailsRun = true
-		wantJobs(t, complete(t, s, "", T0, fail), "")
+		wantJobs(t, complete(t, s, "", t0(), fail), "")
 		wantStatuses(t, s, f.runID, "a=failed h=queued")
-		wantJobs(t, claim(t, s, "n", 10, T0), "h")
+		wantJobs(t, claim(t, s, "n", 10, t0()), "h")
 	})
 }
 
 func testFailureWithoutOnError(t *testing.T, s store.Store) {
-	f := acceptRun(t, s, T0, "n", "a", "b")
-	fail := outcome(byStep(t, f.jobs, "a"), store.StatusFailed, T0)
+	f := acceptRun(t, s, t0(), "n", "a", "b")
+	fail := outcome(byStep(t, f.jobs, "a"), store.StatusFailed, t0())
 	fail.Blocks, fail.FailsRun, fail.RunError = true, true, "first"
-	complete(t, s, "n", T0, fail)
-	fail = outcome(byStep(t, f.jobs, "b"), store.StatusFailed, T0)
+	complete(t, s, "n", t0(), fail)
+	fail = outcome(byStep(t, f.jobs, "b"), store.StatusFailed, t0())
 	fail.Blocks, fail.FailsRun, fail.RunError = true, true, "second"
-	complete(t, s, "n", T0, fail)
+	complete(t, s, "n", t0(), fail)
 	wantRun(t, s, f.runID, store.StatusFailed, "first")
 }

@@ -34,16 +34,16 @@ func testClaimOrder(t *testing.T, s store.Store) {
 	if len(jobs) != 1 || jobs[0].RunID != late.runID {
 		t.Fatalf("claimed %+v, want the step of run %s", jobs, late.runID)
 	}
-	if jobs := claim(t, s, "n", 5, T0); len(jobs) != 0 {
+	if jobs := claim(t, s, "n", 5, t0()); len(jobs) != 0 {
 		t.Fatalf("claimed %d jobs before they were queued", len(jobs))
 	}
 }
 
 func testRetry(t *testing.T, s store.Store) {
-	f := acceptRun(t, s, T0, "n", "a", "b:a")
-	retry := outcome(f.jobs[0], store.StatusQueued, T0)
+	f := acceptRun(t, s, t0(), "n", "a", "b:a")
+	retry := outcome(f.jobs[0], store.StatusQueued, t0())
 	retry.Error, retry.RunAt, retry.Output = "503", at(10*time.Second), map[string]any{"done": []any{1.0}}
-	wantJobs(t, complete(t, s, "n", T0, retry), "")
+	wantJobs(t, complete(t, s, "n", t0(), retry), "")
 	wantStatuses(t, s, f.runID, "a=queued b=waiting")
 	wantJobs(t, claim(t, s, "n", 10, at(5*time.Second)), "")
 	jobs := claim(t, s, "m", 10, at(10*time.Second))
@@ -53,8 +53,8 @@ func testRetry(t *testing.T, s store.Store) {
 	}
 	recs, err := s.StepList(context.Background(), f.runID)
 	must(t, err, "StepList")
-	if recs[0].Error != "503" || recs[0].Attempts != 2 || recs[0].StartedAt == nil || !recs[0].StartedAt.Equal(T0) {
-		t.Fatalf("step = %+v, want error 503, 2 attempts, started at T0", recs[0])
+	if recs[0].Error != "503" || recs[0].Attempts != 2 || recs[0].StartedAt == nil || !recs[0].StartedAt.Equal(t0()) {
+		t.Fatalf("step = %+v, want error 503, 2 attempts, started at t0", recs[0])
 	}
 	// A retry without output keeps the one stored.
 	retry = outcome(jobs[0], store.StatusQueued, at(10*time.Second))
@@ -69,8 +69,8 @@ func testRetry(t *testing.T, s store.Store) {
 
 func testStaleCompletion(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	f := acceptRun(t, s, T0, "", "a", "b:a")
-	old := claim(t, s, "A", 1, T0)
+	f := acceptRun(t, s, t0(), "", "a", "b:a")
+	old := claim(t, s, "A", 1, t0())
 	n, err := s.JobRescue(ctx, store.JobRescueParams{Now: at(31 * time.Second)})
 	must(t, err, "JobRescue")
 	if n != 1 {
@@ -81,7 +81,7 @@ func testStaleCompletion(t *testing.T, s store.Store) {
 		t.Fatalf("reclaimed %+v, want attempt 2", taken)
 	}
 	stale := outcome(old[0], store.StatusSucceeded, at(32*time.Second))
-	stale.Attempts = []*store.AttemptRecord{{Item: -1, Attempt: 1, StartedAt: T0}}
+	stale.Attempts = []*store.AttemptRecord{{Item: -1, Attempt: 1, StartedAt: t0()}}
 	wantJobs(t, complete(t, s, "A", at(32*time.Second), stale), "")
 	wantStatuses(t, s, f.runID, "a=running b=waiting")
 	// Same owner, old attempt: dropped as well.
@@ -100,10 +100,10 @@ func testStaleCompletion(t *testing.T, s store.Store) {
 
 func testFinishedNeverChanges(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	f := acceptRun(t, s, T0, "n", "a", "b")
-	done := outcome(byStep(t, f.jobs, "a"), store.StatusSucceeded, T0)
+	f := acceptRun(t, s, t0(), "n", "a", "b")
+	done := outcome(byStep(t, f.jobs, "a"), store.StatusSucceeded, t0())
 	done.Output = "first"
-	complete(t, s, "n", T0, done)
+	complete(t, s, "n", t0(), done)
 	late := outcome(byStep(t, f.jobs, "a"), store.StatusFailed, at(time.Second))
 	late.Output, late.Blocks, late.FailsRun = "second", true, true
 	complete(t, s, "n", at(time.Second), late)
@@ -114,16 +114,16 @@ func testFinishedNeverChanges(t *testing.T, s store.Store) {
 	}
 	recs, err := s.StepList(ctx, f.runID)
 	must(t, err, "StepList")
-	if recs[0].Status != store.StatusSucceeded || recs[0].Output != "first" || !recs[0].FinishedAt.Equal(T0) {
-		t.Fatalf("step a = %+v, want succeeded with output first at T0", recs[0])
+	if recs[0].Status != store.StatusSucceeded || recs[0].Output != "first" || !recs[0].FinishedAt.Equal(t0()) {
+		t.Fatalf("step a = %+v, want succeeded with output first at t0", recs[0])
 	}
 	wantRun(t, s, f.runID, store.StatusRunning, "")
 }
 
 func testLeaseExpiry(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	acceptRun(t, s, T0, "", "a")
-	claim(t, s, "A", 1, T0)
+	acceptRun(t, s, t0(), "", "a")
+	claim(t, s, "A", 1, t0())
 	rescue := func(now time.Time) int {
 		n, err := s.JobRescue(ctx, store.JobRescueParams{Now: now})
 		must(t, err, "JobRescue")
@@ -146,15 +146,15 @@ func testLeaseExpiry(t *testing.T, s store.Store) {
 }
 
 func testAnyOwnerBut(t *testing.T, s store.Store) {
-	acceptRun(t, s, T0, "", "a", "b")
-	mine := claim(t, s, "A", 1, T0)
-	theirs := claim(t, s, "B", 1, T0)
-	n, err := s.JobRescue(context.Background(), store.JobRescueParams{Now: T0, AnyOwnerBut: "A"})
+	acceptRun(t, s, t0(), "", "a", "b")
+	mine := claim(t, s, "A", 1, t0())
+	theirs := claim(t, s, "B", 1, t0())
+	n, err := s.JobRescue(context.Background(), store.JobRescueParams{Now: t0(), AnyOwnerBut: "A"})
 	must(t, err, "JobRescue")
 	if n != 1 {
 		t.Fatalf("rescued %d, want 1", n)
 	}
-	jobs := claim(t, s, "A", 5, T0)
+	jobs := claim(t, s, "A", 5, t0())
 	if len(jobs) != 1 || jobs[0].StepID != theirs[0].StepID || jobs[0].StepID == mine[0].StepID {
 		t.Fatalf("claimed %+v, want B's step %s", jobs, theirs[0].StepID)
 	}
@@ -162,8 +162,8 @@ func testAnyOwnerBut(t *testing.T, s store.Store) {
 
 func testCancel(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	f := acceptRun(t, s, T0, "", "a", "b:a", "c", "!h")
-	jobs := claim(t, s, "n", 1, T0)
+	f := acceptRun(t, s, t0(), "", "a", "b:a", "c", "!h")
+	jobs := claim(t, s, "n", 1, t0())
 	wantJobs(t, jobs, "a")
 	changed, err := s.RunCancel(ctx, f.runID)
 	must(t, err, "RunCancel")
@@ -175,22 +175,22 @@ func testCancel(t *testing.T, s store.Store) {
 	if changed, err := s.RunCancel(ctx, f.runID); err != nil || changed {
 		t.Fatalf("second RunCancel = %v, %v; want false, nil", changed, err)
 	}
-	wantJobs(t, complete(t, s, "n", T0, outcome(jobs[0], store.StatusSucceeded, T0)), "")
+	wantJobs(t, complete(t, s, "n", t0(), outcome(jobs[0], store.StatusSucceeded, t0())), "")
 	wantStatuses(t, s, f.runID, "a=succeeded b=cancelled c=cancelled h=cancelled")
 	wantRun(t, s, f.runID, store.StatusCancelled, "")
-	wantJobs(t, claim(t, s, "n", 10, T0), "")
+	wantJobs(t, claim(t, s, "n", 10, t0()), "")
 	_, err = s.RunCancel(ctx, newID())
 	wantNotFound(t, "RunCancel(unknown)", err)
 }
 
 func testCancelledRetry(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	f := acceptRun(t, s, T0, "n", "a", "b")
+	f := acceptRun(t, s, t0(), "n", "a", "b")
 	_, err := s.RunCancel(ctx, f.runID)
 	must(t, err, "RunCancel")
-	retry := outcome(byStep(t, f.jobs, "a"), store.StatusQueued, T0)
-	retry.RunAt = T0
-	complete(t, s, "n", T0, retry)
+	retry := outcome(byStep(t, f.jobs, "a"), store.StatusQueued, t0())
+	retry.RunAt = t0()
+	complete(t, s, "n", t0(), retry)
 	n, err := s.JobRescue(ctx, store.JobRescueParams{Now: at(time.Hour)})
 	must(t, err, "JobRescue")
 	if n != 0 {

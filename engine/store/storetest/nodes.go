@@ -17,7 +17,7 @@ func RunTwoNodes(t *testing.T, a, b store.Store) {
 	const runs = 30
 	ids := make([]string, runs)
 	for i := range ids {
-		ids[i] = acceptRun(t, a, T0, "", "a", "b", "c", "d", "j:a,b,c,d", "k:j").runID
+		ids[i] = acceptRun(t, a, t0(), "", "a", "b", "c", "d", "j:a,b,c,d", "k:j").runID
 	}
 	var wg sync.WaitGroup
 	for i, s := range []store.Store{a, b, a, b} {
@@ -39,7 +39,7 @@ func RunTwoNodes(t *testing.T, a, b store.Store) {
 func workLoop(t *testing.T, s store.Store, owner string) {
 	ctx := context.Background()
 	for {
-		jobs, err := s.JobClaim(ctx, store.JobClaimParams{Owner: owner, Limit: 2, Now: T0})
+		jobs, err := s.JobClaim(ctx, store.JobClaimParams{Owner: owner, Limit: 2, Now: t0()})
 		if err != nil || len(jobs) == 0 {
 			if err != nil {
 				t.Errorf("JobClaim: %v", err)
@@ -49,9 +49,9 @@ func workLoop(t *testing.T, s store.Store, owner string) {
 		for len(jobs) > 0 {
 			cs := make([]store.Completion, len(jobs))
 			for i, j := range jobs {
-				cs[i] = withAttempt(outcome(j, store.StatusSucceeded, T0))
+				cs[i] = withAttempt(outcome(j, store.StatusSucceeded, t0()))
 			}
-			jobs, err = s.JobComplete(ctx, store.JobCompleteParams{Completions: cs, Owner: owner, Now: T0})
+			jobs, err = s.JobComplete(ctx, store.JobCompleteParams{Completions: cs, Owner: owner, Now: t0()})
 			if err != nil {
 				t.Errorf("JobComplete: %v", err)
 				return

@@ -101,7 +101,7 @@ func sortedNewest(t *testing.T, s store.Store, ids []string) []string {
 }
 
 func testStepList(t *testing.T, s store.Store) {
-	f := acceptRun(t, s, T0, "", "z", "a:z", "m", "!y", "!b:y")
+	f := acceptRun(t, s, t0(), "", "z", "a:z", "m", "!y", "!b:y")
 	wantStatuses(t, s, f.runID, "z=queued a=waiting m=queued y=waiting b=waiting")
 	recs, err := s.StepList(context.Background(), f.runID)
 	must(t, err, "StepList")
@@ -113,7 +113,7 @@ func testStepList(t *testing.T, s store.Store) {
 }
 
 func testAttempts(t *testing.T, s store.Store) {
-	f := acceptRun(t, s, T0, "n", "a")
+	f := acceptRun(t, s, t0(), "n", "a")
 	ex := []engine.Exchange{{
 		Request:  &engine.RequestRecord{Method: "POST", URL: "http://127.0.0.1/x", Headers: map[string]string{"authorization": "***"}, Body: `{"a":1}`},
 		Response: &engine.ResponseRecord{Status: 503, Headers: map[string]string{"retry-after": "1"}, Body: "busy"},
@@ -122,9 +122,9 @@ func testAttempts(t *testing.T, s store.Store) {
 		{RunID: f.runID, StepID: "a", Item: 0, Attempt: 1, StartedAt: at(time.Millisecond), DurationMS: 12, Error: "503", Exchanges: ex},
 		{RunID: f.runID, StepID: "a", Item: 1, Attempt: 1, StartedAt: at(2 * time.Millisecond), DurationMS: 3},
 	}
-	c := outcome(f.jobs[0], store.StatusSucceeded, T0)
+	c := outcome(f.jobs[0], store.StatusSucceeded, t0())
 	c.Attempts = []*store.AttemptRecord{want[1], want[0]}
-	complete(t, s, "n", T0, c)
+	complete(t, s, "n", t0(), c)
 	got, err := s.AttemptList(context.Background(), f.runID)
 	must(t, err, "AttemptList")
 	if !reflect.DeepEqual(got, want) {

@@ -3,10 +3,13 @@
 //
 // A backend's test calls Run with a constructor that returns a fresh, empty
 // store for each test (and registers its teardown with t.Cleanup), and
-// RunCrash with one that opens the same database again on every call.
+// RunCrash with one that opens the same database again on every call. A
+// backend that kills a process instead uses CrashBefore and CrashAfter; one
+// that serves several nodes runs RunTwoNodes on two stores sharing a
+// database.
 //
 // The cases never sleep: every method that takes a time is given an
-// explicit one, starting at T0.
+// explicit one, starting at a fixed date.
 package storetest
 
 import (
@@ -24,8 +27,8 @@ import (
 	"github.com/hookflow/hookflow/engine/store"
 )
 
-// T0 is the time the cases start at.
-var T0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+// t0 is the time the cases start at.
+func t0() time.Time { return time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC) }
 
 // testCase is one conformance case.
 type testCase struct {
@@ -49,8 +52,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	}
 }
 
-// at returns T0 plus d.
-func at(d time.Duration) time.Time { return T0.Add(d) }
+// at returns t0 plus d.
+func at(d time.Duration) time.Time { return t0().Add(d) }
 
 // newID returns a fresh UUIDv7, as the engine uses.
 func newID() string { return uuid.Must(uuid.NewV7()).String() }

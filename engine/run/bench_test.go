@@ -1,0 +1,139 @@
+package run_test
+
+import (
+	"context"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"database/sql"
+
+	"github.com/google/uuid"
+	"github.com/hookflow/hookflow/engine"
+	"github.com/hookflow/hookflow/engine/run"
+	"github.com/hookflow/hookflow/engine/store"
+	"github.com/hookflow/hookflow/engine/workflow"
+	_ "github.com/jackc/pgx/v5/stdlib"
+)
+
+// countingStore counts the step outcomes that were committed.
+type countingStore struct {
+	store.Store
+	done atomic.Int64
+}
+
+func (c *countingStore) JobComplete(ctx context.Context, p store.JobCompleteParams) ([]*store.Job, error) {
+	jobs, err := c.Store.JobComplete(ctx, p)
+	if err == nil {
+		c.done.Add(int64(len(p.Completions)))
+	}
+	return jobs, err
+}
+
+const fanout3 = `
+name: fanout
+steps:
+  - { id: billing, uses: noop }
+  - { id: shipping, uses: noop }
+  - { id: inventory, uses: noop }
+`
+
+// BenchmarkEngineFanout3 measures end-to-end engine throughput: events
+// dispatched concurrently (group commit), each starting a run of three
+// independent no-op steps, every state change committed. It reports
+// steps/s; b.N counts steps.
+func BenchmarkEngineFanout3(b *testing.B) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		b.Run(backend, func(b *testing.B) {
+			dsn := "sqlite://" + filepath.Join(b.TempDir(), "bench.db")
+			if backend == "postgres" {
+				dsn = benchPostgres(b)
+			}
+			benchFanout(b, dsn)
+		})
+	}
+}
+
+func benchFanout(b *testing.B, dsn string) {
+	st, err := store.Open(context.Background(), dsn, store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	cs := &countingStore{Store: st}
+	reg := engine.NewRegistry().Add(engine.Definition{Name: "noop", Summary: "Nothing.", Params: testParams{},
+		Action: engine.ActionFunc(func(context.Context, *engine.Step) (any, error) { return nil, nil })})
+	w, diags := workflow.Parse("bench.yaml", []byte(fanout3), reg)
+	if len(diags) > 0 {
+		b.Fatal(diags)
+	}
+	cat := run.NewCatalog(nil)
+	tg := run.Target{Workflow: w, Version: 1}
+	cat.Put(tg)
+	e, err := run.New(run.Config{Store: cs, Registry: reg, Catalog: cat, Workers: 64, SingleNode: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer func() { cancel(); e.Wait() }()
+	if err := e.Start(ctx); err != nil {
+		b.Fatal(err)
+	}
+	events := max(b.N/3, 1)
+	steps := int64(events * 3)
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for range 128 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(events) {
+				if _, err := e.Dispatch(ctx, &engine.Event{Type: "bench", Body: map[string]any{"n": 1}}, []run.Target{tg}); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	deadline := time.Now().Add(5 * time.Minute)
+	for cs.done.Load() < steps && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if cs.done.Load() < steps {
+		b.Fatalf("only %d of %d steps finished", cs.done.Load(), steps)
+	}
+	b.ReportMetric(float64(steps)/elapsed.Seconds(), "steps/s")
+}
+
+// benchPostgres returns a DSN on a fresh schema of the test PostgreSQL.
+func benchPostgres(b *testing.B) string {
+	base := os.Getenv("HOOKFLOW_TEST_POSTGRES")
+	if base == "" {
+		base = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	}
+	db, err := sql.Open("pgx", base)
+	if err != nil {
+		b.Fatal(err)
+	}
+	name := "b_" + strings.ReplaceAll(uuid.NewString(), "-", "")
+	if _, err := db.Exec(`CREATE SCHEMA ` + name); err != nil {
+		b.Fatalf("PostgreSQL unreachable (%v); start it with pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start", err)
+	}
+	b.Cleanup(func() { db.Exec(`DROP SCHEMA ` + name + ` CASCADE`); db.Close() })
+	u, _ := url.Parse(base)
+	q := u.Query()
+	q.Set("search_path", name)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
