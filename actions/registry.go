@@ -58,6 +58,9 @@ type Deps struct {
 	// request waiting for the run (the webhook trigger's Waiters). Nil:
 	// the respond action answers nobody.
 	Responder engine.Responder
+	// Publisher publishes the emit action's events. Nil: emit fails with a
+	// sentence saying publishing is not available.
+	Publisher engine.Publisher
 }
 
 // Validate reports a bad AllowPrivateNetworks or SMTPURL, so that the
@@ -113,6 +116,8 @@ func Registry(deps Deps) *engine.Registry {
 	r.Add(Slack(deps))
 	r.Add(Discord(deps))
 	r.Add(Teams(deps))
+	r.Add(Delay(deps))
+	r.Add(Emit(deps))
 	return r
 }
 

@@ -59,6 +59,12 @@ var secretCases = map[string]func(t *testing.T) []secretRun{
 	"log": func(*testing.T) []secretRun {
 		return []secretRun{{name: "message", with: map[string]any{"message": "order paid"}}}
 	},
+	"delay": func(*testing.T) []secretRun {
+		return []secretRun{{name: "duration", with: map[string]any{"duration": "0s"}}}
+	},
+	"emit": func(*testing.T) []secretRun {
+		return []secretRun{{name: "no publisher", with: map[string]any{"type": "order.shipped", "data": map[string]any{"id": 1}}, wantErr: true}}
+	},
 	"transform": func(*testing.T) []secretRun {
 		return []secretRun{{name: "values", with: map[string]any{"values": map[string]any{"a": 1}}}}
 	},

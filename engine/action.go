@@ -45,6 +45,9 @@ type Step struct {
 	Params any
 	// DryRun asks the action to perform no outside effect.
 	DryRun bool
+	// Resume is the state that the step's previous attempt left with
+	// Defer; nil on a first attempt.
+	Resume any
 	// Log writes to the run's log.
 	Log *slog.Logger
 

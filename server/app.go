@@ -72,7 +72,7 @@ func newApp(ctx context.Context, cfg serveConfig, io IO) (*App, error) {
 		DedupeWindow: cfg.File.DedupeWindow.std(), Waiters: webhook.NewWaiters(), RunDone: a.runDone,
 	})
 	a.reg, err = newRegistry(io, registryOptions{AllowPrivate: cfg.AllowPrivate, SMTP: cfg.SMTP,
-		Connections: cfg.File.Connections, Responder: a.hooks.Waiters()})
+		Connections: cfg.File.Connections, Responder: a.hooks.Waiters(), Publisher: a})
 	if err != nil {
 		st.Close()
 		return nil, err

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -31,9 +32,7 @@ func (a *App) publishEvent(c *fiber.Ctx) error {
 	if strings.TrimSpace(req.Type) == "" {
 		return apiError(c, fiber.StatusUnprocessableEntity, "type is required, like \"post.created\"")
 	}
-	raw, _ := json.Marshal(req.Data)
-	ev := &engine.Event{Type: req.Type, Body: req.Data, Raw: raw, DedupeKey: idempotencyKey(c, "event")}
-	res, err := a.engine.Dispatch(c.UserContext(), ev, event.Targets(a.catalog.List(), req.Type))
+	res, err := a.publish(c.UserContext(), req.Type, req.Data, idempotencyKey(c, "event"))
 	if err != nil {
 		a.log.Error("publish event", "type", req.Type, "err", err)
 		c.Set(fiber.HeaderRetryAfter, "5")
@@ -44,6 +43,22 @@ func (a *App) publishEvent(c *fiber.Ctx) error {
 		status = fiber.StatusOK
 	}
 	return c.Status(status).JSON(fiber.Map{"id": res.EventID, "runs": nonNil(res.RunIDs)})
+}
+
+// Publish stores a published event and starts the workflows whose
+// on.event.types match its type (engine.Publisher, for the emit action).
+func (a *App) Publish(ctx context.Context, typ string, data any, dedupeKey string) (string, error) {
+	res, err := a.publish(ctx, typ, data, dedupeKey)
+	return res.EventID, err
+}
+
+func (a *App) publish(ctx context.Context, typ string, data any, dedupeKey string) (engine.AcceptResult, error) {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return engine.AcceptResult{}, fmt.Errorf("encode event data: %w", err)
+	}
+	ev := &engine.Event{Type: typ, Body: data, Raw: raw, DedupeKey: dedupeKey}
+	return a.engine.Dispatch(ctx, ev, event.Targets(a.catalog.List(), typ))
 }
 
 // triggerWorkflow starts a manual run of one workflow with the event given

@@ -17,6 +17,8 @@ type registryOptions struct {
 	Connections map[string]string
 	// Responder answers respond: wait webhooks.
 	Responder engine.Responder
+	// Publisher publishes the emit action's events.
+	Publisher engine.Publisher
 }
 
 // newRegistry builds the action registry for a command; a bad allow list
@@ -25,7 +27,7 @@ func newRegistry(io IO, opts registryOptions) (*engine.Registry, error) {
 	deps := actions.Deps{
 		Logger: newLogger(io.Stderr, "warn"), Version: version,
 		AllowPrivateNetworks: opts.AllowPrivate, SMTPURL: opts.SMTP, Connections: opts.Connections,
-		Responder: opts.Responder,
+		Responder: opts.Responder, Publisher: opts.Publisher,
 	}
 	if err := deps.Validate(); err != nil {
 		return nil, fmt.Errorf("settings: %w", err)

@@ -46,6 +46,10 @@ func (e *Engine) execute(ctx context.Context, job *store.Job) store.Completion {
 		c.Status, c.Output, c.Finished = store.StatusSucceeded, out, e.cfg.Now()
 		return c
 	}
+	if until, state, ok := engine.Deferred(err); ok {
+		c.Status, c.RunAt, c.Output, c.Finished = store.StatusQueued, until, state, e.cfg.Now()
+		return c
+	}
 	c.Output = out
 	if retry, delay := nextAttempt(st.Retry, job.Attempt, err, e.cfg.RandN); retry {
 		c.Status, c.RunAt, c.Error = store.StatusQueued, e.cfg.Now().Add(delay), e.redactor.text(err.Error())
@@ -128,11 +132,12 @@ func (e *Engine) runItem(ctx context.Context, w *workflow.Workflow, st *workflow
 		RunID: job.RunID, StepID: st.ID, Workflow: w.Name, Attempt: job.Attempt, Item: item,
 		DeliveryID: deliveryID(job.RunID, st.ID, item),
 		DryRun:     e.cfg.DryRun || (e.cfg.Mocks != nil && !st.Def.Pure),
+		Resume:     job.Output,
 		Log:        e.cfg.Logger.With("run", job.RunID, "step", st.ID),
 	}
 	out, secrets, err := e.callAction(ctx, st, step, env)
 	rec.DurationMS = e.cfg.Now().Sub(start).Milliseconds()
-	if err != nil {
+	if _, _, waiting := engine.Deferred(err); err != nil && !waiting {
 		rec.Error = e.redactor.with(secrets).text(err.Error())
 	}
 	rec.Exchanges = e.redactor.with(secrets).exchanges(step.Exchanges())

@@ -17,6 +17,9 @@ import (
 // event, not for a duplicate: it is not stored again, and those of its runs
 // whose (event, workflow) pair is new are created.
 func (s *gormStore) Accept(ctx context.Context, p AcceptParams) ([]AcceptResult, error) {
+	if len(p.Events) == 0 {
+		return nil, nil
+	}
 	plan, err := planAccept(p, s.nowOr(p.Now))
 	if err != nil {
 		return nil, fmt.Errorf("accept events: %w", err)
@@ -336,19 +339,25 @@ func (plan *acceptPlan) resolveEvents(tx *gorm.DB, inserted map[string]bool) ([]
 		return out, nil
 	}
 	byID, byKey := map[string]bool{}, map[string]string{}
-	q := newQuery(`SELECT id, COALESCE(dedupe_key, '') FROM events WHERE id IN `).list(ids)
-	if len(keys) > 0 {
-		q.sql(` OR dedupe_key IN `).list(keys)
-	}
-	err := q.scanAll(tx, func(rows *sql.Rows) error {
-		var id, key string
-		err := rows.Scan(&id, &key)
-		byID[id] = true
-		if key != "" {
-			byKey[key] = id
-		}
-		return err
+	err := chunks(ids, 500, func(part []string) error {
+		return newQuery(`SELECT id FROM events WHERE id IN `).list(part).scanAll(tx, func(rows *sql.Rows) error {
+			var id string
+			err := rows.Scan(&id)
+			byID[id] = true
+			return err
+		})
 	})
+	if err == nil {
+		err = chunks(keys, 500, func(part []string) error {
+			q := newQuery(`SELECT id, dedupe_key FROM events WHERE dedupe_key IN `).list(part)
+			return q.scanAll(tx, func(rows *sql.Rows) error {
+				var id, key string
+				err := rows.Scan(&id, &key)
+				byKey[key] = id
+				return err
+			})
+		})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("look up stored events: %w", err)
 	}

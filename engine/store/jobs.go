@@ -76,8 +76,11 @@ func (s *gormStore) claim(tx *gorm.DB, owner string, until, now int64, limit int
 // in the jobs' run details.
 func startRuns(tx *gorm.DB, jobs []*Job, now int64) error {
 	ids := runIDs(jobs)
-	q := newQuery(`UPDATE runs SET status = 'running', started_at = $1 WHERE status = 'queued' AND id IN `, now).list(ids)
-	if err := q.execErr(tx); err != nil {
+	err := chunks(ids, 500, func(part []string) error {
+		return newQuery(`UPDATE runs SET status = 'running', started_at = $1 WHERE status = 'queued' AND id IN `, now).
+			list(part).execErr(tx)
+	})
+	if err != nil {
 		return fmt.Errorf("start runs: %w", err)
 	}
 	runs, err := loadRuns(tx, ids, "")
@@ -100,17 +103,19 @@ func (r *runInfo) active() bool {
 	return r.status == StatusQueued || r.status == StatusRunning
 }
 
-// loadRuns reads runs by id, in id order; lock is appended to the SELECT
-// (the dialect's lockRows, to lock them in that order).
+// loadRuns reads runs by id; ids must be sorted. lock is appended to the
+// SELECT (the dialect's lockRows), which then locks the runs in id order.
 func loadRuns(tx *gorm.DB, ids []string, lock string) (map[string]*runInfo, error) {
 	runs := make(map[string]*runInfo, len(ids))
-	q := newQuery(`SELECT id, status, workflow, version, event_id FROM runs WHERE id IN `).list(ids).sql(` ORDER BY id` + lock)
-	err := q.scanAll(tx, func(rows *sql.Rows) error {
-		var id string
-		r := &runInfo{}
-		err := rows.Scan(&id, &r.status, &r.workflow, &r.version, &r.eventID)
-		runs[id] = r
-		return err
+	err := chunks(ids, 500, func(part []string) error {
+		q := newQuery(`SELECT id, status, workflow, version, event_id FROM runs WHERE id IN `).list(part).sql(` ORDER BY id` + lock)
+		return q.scanAll(tx, func(rows *sql.Rows) error {
+			var id string
+			r := &runInfo{}
+			err := rows.Scan(&id, &r.status, &r.workflow, &r.version, &r.eventID)
+			runs[id] = r
+			return err
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("load runs: %w", err)

@@ -49,6 +49,9 @@ var _ Store = (*gormStore)(nil)
 //	sqlite://:memory:            a private in-memory database (tests)
 //	postgres://user@host/db?…    PostgreSQL (postgresql:// too), through pgx
 //
+// A SQLite file's directory is created when missing. The schema is created
+// or brought up to date at Open, in one transaction.
+//
 // SQLite runs in WAL mode with synchronous=NORMAL, a busy timeout, one writer
 // connection (every write goes through it, so writes never contend) and a
 // separate pool of read-only connections. synchronous=NORMAL means a commit
@@ -66,6 +69,7 @@ func Open(ctx context.Context, dsn string, opts Options) (Store, error) {
 	return s, nil
 }
 
+// open is Open without the error's context.
 func open(ctx context.Context, dsn string, opts Options) (*gormStore, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now

@@ -20,6 +20,45 @@ func jobCases() []testCase {
 		{"RescueAnyOwnerBut", testAnyOwnerBut},
 		{"Cancel", testCancel},
 		{"CancelledRunRetryAndRescue", testCancelledRetry},
+		{"LargeBatches", testLargeBatches},
+	}
+}
+
+// testLargeBatches pushes batches past the statements' chunk sizes: one
+// Accept of 600 events (2,400 steps), claims and a completion of 1,000
+// jobs, a rescue of as many.
+func testLargeBatches(t *testing.T, s store.Store) {
+	const runs = 600
+	evs := make([]store.EventWithRuns, runs)
+	for i := range evs {
+		evs[i] = store.EventWithRuns{Event: newEvent(t0()), Runs: []store.RunCreate{{
+			ID: newID(), Workflow: "wf", Version: 1, Status: store.StatusQueued, Steps: steps("a", "b", "c", "d:a,b,c"),
+		}}}
+	}
+	_, err := s.Accept(context.Background(), store.AcceptParams{Events: evs, Now: t0()})
+	must(t, err, "Accept")
+	jobs := claim(t, s, "n", 1000, t0())
+	if len(jobs) != 1000 {
+		t.Fatalf("claimed %d, want 1000", len(jobs))
+	}
+	cs := make([]store.Completion, len(jobs))
+	for i, j := range jobs {
+		cs[i] = withAttempt(outcome(j, store.StatusSucceeded, t0()))
+	}
+	complete(t, s, "", t0(), cs...)
+	held := len(claim(t, s, "n", 1000, t0()))
+	n, err := s.JobRescue(context.Background(), store.JobRescueParams{Now: at(time.Hour)})
+	must(t, err, "JobRescue")
+	if n != held || held < 800 {
+		t.Fatalf("rescued %d of %d held jobs", n, held)
+	}
+	if got := drain(t, s, "m", at(time.Hour)); got != 4*runs-1000 {
+		t.Fatalf("drained %d steps, want %d", got, 4*runs-1000)
+	}
+	list, _, err := s.RunList(context.Background(), store.RunListParams{Status: store.StatusSucceeded, Limit: 500})
+	must(t, err, "RunList")
+	if len(list) != 500 {
+		t.Fatalf("%d succeeded runs on the first page, want 500", len(list))
 	}
 }
 
