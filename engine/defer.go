@@ -15,7 +15,9 @@ type deferError struct {
 	state any
 }
 
-func (e *deferError) Error() string { return fmt.Sprintf("waiting until %s", e.until.UTC().Format(time.RFC3339)) }
+func (e *deferError) Error() string {
+	return fmt.Sprintf("waiting until %s", e.until.UTC().Format(time.RFC3339))
+}
 
 // Defer returns the error through which an action waits durably: the step
 // is queued again for until, and its next attempt finds state in
