@@ -46,6 +46,11 @@ type App struct {
 	sched   *schedule.Trigger
 	http    *fiber.App
 
+	inspect *inspector
+	// appCtx ends when the server starts to drain; streams follow it.
+	appCtx    context.Context
+	endStream context.CancelFunc
+
 	draining atomic.Bool
 	ln       net.Listener
 	stop     context.CancelFunc
@@ -55,7 +60,9 @@ type App struct {
 // newApp opens the store and builds every part; nothing runs until Start.
 // An unreachable database is an error here (serve exits 2).
 func newApp(ctx context.Context, cfg serveConfig, io IO) (*App, error) {
-	a := &App{cfg: cfg, io: io, log: newProcessLogger(io.Stderr, cfg.LogLevel), env: userEnv(io.Environ)}
+	a := &App{cfg: cfg, io: io, log: newProcessLogger(io.Stderr, cfg.LogLevel), env: userEnv(io.Environ),
+		inspect: newInspector(cfg.File.Retention.Inspector.std())}
+	a.appCtx, a.endStream = context.WithCancel(context.Background())
 	st, err := store.Open(ctx, cfg.DB, store.Options{Logger: a.log})
 	if err != nil {
 		return nil, err
@@ -70,6 +77,7 @@ func newApp(ctx context.Context, cfg serveConfig, io IO) (*App, error) {
 		RateLimit: cfg.File.Limits.RateLimit, RateBurst: cfg.File.Limits.RateBurst,
 		MaxInFlight: cfg.File.Limits.MaxInFlight, Draining: a.draining.Load,
 		DedupeWindow: cfg.File.DedupeWindow.std(), Waiters: webhook.NewWaiters(), RunDone: a.runDone,
+		Inspect: a.inspect.add,
 	})
 	a.reg, err = newRegistry(io, registryOptions{AllowPrivate: cfg.AllowPrivate, SMTP: cfg.SMTP,
 		Connections: cfg.File.Connections, Responder: a.hooks.Waiters(), Publisher: a})
@@ -120,8 +128,9 @@ func (a *App) Start(ctx context.Context) error {
 	if err := a.loader.watch(ctx); err != nil {
 		return err
 	}
-	a.wg.Add(1)
+	a.wg.Add(2)
 	go func() { defer a.wg.Done(); _ = a.sched.Run(ctx) }()
+	go func() { defer a.wg.Done(); a.pruneLoop(ctx) }()
 	ln, err := net.Listen("tcp", a.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", a.cfg.Addr, err)
@@ -146,6 +155,7 @@ func (a *App) URL() string { return "http://" + a.ln.Addr().String() }
 // closes.
 func (a *App) Shutdown() error {
 	a.draining.Store(true)
+	a.endStream()
 	timeout := a.cfg.File.Limits.DrainTimeout.std()
 	var errs []error
 	if err := a.http.ShutdownWithTimeout(timeout); err != nil {

@@ -114,6 +114,53 @@ func (l *loader) put(ctx context.Context, file string, w *workflow.Workflow) err
 	return nil
 }
 
+// fileOf returns the file that defines a workflow ("" when none does).
+func (l *loader) fileOf(name string) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for f, n := range l.byFile {
+		if n == name {
+			return f
+		}
+	}
+	return ""
+}
+
+// accept makes a workflow saved through the API current at once (the
+// watcher's reload of the same text then changes nothing).
+func (l *loader) accept(ctx context.Context, file string, w *workflow.Workflow) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.errs, file)
+	if err := l.put(ctx, file, w); err != nil {
+		return 0, err
+	}
+	t, _ := l.catalog.Current(w.Name)
+	if l.onChange != nil {
+		l.onChange(ctx, l.catalog.List())
+	}
+	return t.Version, nil
+}
+
+// remove deletes a workflow's file and forgets it at once.
+func (l *loader) remove(ctx context.Context, name string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for f, n := range l.byFile {
+		if n == name {
+			if err := os.Remove(f); err != nil && !os.IsNotExist(err) {
+				return fmt.Errorf("remove %s: %w", f, err)
+			}
+			delete(l.byFile, f)
+		}
+	}
+	l.catalog.Remove(name)
+	if l.onChange != nil {
+		l.onChange(ctx, l.catalog.List())
+	}
+	return nil
+}
+
 // watch reloads on every change in the folder until ctx ends.
 func (l *loader) watch(ctx context.Context) error {
 	w, err := fsnotify.NewWatcher()

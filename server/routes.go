@@ -22,9 +22,7 @@ func (a *App) routes() *fiber.App {
 	app.All("/hooks/*", a.hooks.Handler())
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	app.Get("/readyz", a.ready)
-	api := app.Group("/api/v1", a.auth)
-	api.Post("/events", a.publishEvent)
-	api.Post("/workflows/:name/trigger", a.triggerWorkflow)
+	a.mountAPI(app)
 	return app
 }
 

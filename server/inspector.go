@@ -1,0 +1,178 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/hookflow/hookflow/triggers/webhook"
+	"github.com/valyala/fasthttp"
+)
+
+// inspectorCap bounds how many inbound requests the inspector keeps.
+const inspectorCap = 10000
+
+// inspected is one inspector entry.
+type inspected struct {
+	ID int64 `json:"id"`
+	webhook.Record
+}
+
+// inspector keeps the latest inbound requests, rejected ones included, for
+// a bounded time and count, and streams new ones to followers. It lives in
+// memory: a restart starts it empty.
+type inspector struct {
+	mu        sync.Mutex
+	entries   []inspected // oldest first
+	seq       int64
+	followers map[chan inspected]struct{}
+	maxAge    time.Duration
+	now       func() time.Time
+}
+
+func newInspector(maxAge time.Duration) *inspector {
+	return &inspector{followers: map[chan inspected]struct{}{}, maxAge: maxAge, now: time.Now}
+}
+
+// add records a request and hands it to every follower; a follower too slow
+// to keep up misses entries rather than slowing the webhook down.
+func (in *inspector) add(r webhook.Record) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.seq++
+	e := inspected{ID: in.seq, Record: r}
+	in.entries = append(in.entries, e)
+	if len(in.entries) > inspectorCap {
+		in.entries = append(in.entries[:0:0], in.entries[len(in.entries)-inspectorCap:]...)
+	}
+	for ch := range in.followers {
+		select {
+		case ch <- e:
+		default:
+		}
+	}
+}
+
+// prune drops entries older than the retention.
+func (in *inspector) prune() int {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	cut := in.now().Add(-in.maxAge)
+	n := 0
+	for n < len(in.entries) && in.entries[n].At.Before(cut) {
+		n++
+	}
+	in.entries = in.entries[n:]
+	return n
+}
+
+// list returns up to limit entries older than cursor (an id), newest first.
+func (in *inspector) list(limit int, cursor int64) ([]inspected, string) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	out := []inspected{}
+	for i := len(in.entries) - 1; i >= 0 && len(out) < limit; i-- {
+		if cursor == 0 || in.entries[i].ID < cursor {
+			out = append(out, in.entries[i])
+		}
+	}
+	next := ""
+	if len(out) == limit && out[len(out)-1].ID > in.oldestID() {
+		next = strconv.FormatInt(out[len(out)-1].ID, 10)
+	}
+	return out, next
+}
+
+func (in *inspector) oldestID() int64 {
+	if len(in.entries) == 0 {
+		return 0
+	}
+	return in.entries[0].ID
+}
+
+func (in *inspector) follow() chan inspected {
+	ch := make(chan inspected, 256)
+	in.mu.Lock()
+	in.followers[ch] = struct{}{}
+	in.mu.Unlock()
+	return ch
+}
+
+func (in *inspector) unfollow(ch chan inspected) {
+	in.mu.Lock()
+	delete(in.followers, ch)
+	in.mu.Unlock()
+}
+
+// listRequests is GET /api/v1/requests.
+func (a *App) listRequests(c *fiber.Ctx) error {
+	limit, err := pageLimit(c)
+	if err != nil {
+		return err
+	}
+	var cursor int64
+	if s := c.Query("cursor"); s != "" {
+		if cursor, err = strconv.ParseInt(s, 10, 64); err != nil {
+			return apiError(c, fiber.StatusBadRequest, "cursor is not one this API gave")
+		}
+	}
+	items, next := a.inspect.list(limit, cursor)
+	return c.JSON(fiber.Map{"items": items, "next_cursor": next})
+}
+
+// streamRequests is GET /api/v1/requests/stream: server-sent events, one
+// "request" event per inbound request, and a comment every 15 s to keep
+// proxies from closing the connection. It ends when the client goes away
+// or the server drains.
+func (a *App) streamRequests(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderContentType, "text/event-stream")
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	c.Set(fiber.HeaderConnection, "keep-alive")
+	c.Set("X-Accel-Buffering", "no")
+	ch := a.inspect.follow()
+	done := a.appCtx
+	c.Context().SetBodyStreamWriter(fasthttp.StreamWriter(func(w *bufio.Writer) {
+		defer a.inspect.unfollow(ch)
+		fmt.Fprint(w, ": hookflow request inspector\n\n")
+		if w.Flush() != nil {
+			return
+		}
+		beat := time.NewTicker(15 * time.Second)
+		defer beat.Stop()
+		for {
+			select {
+			case e := <-ch:
+				b, _ := json.Marshal(e)
+				fmt.Fprintf(w, "id: %d\nevent: request\ndata: %s\n\n", e.ID, b)
+			case <-beat.C:
+				fmt.Fprint(w, ": keep-alive\n\n")
+			case <-done.Done():
+				return
+			}
+			if w.Flush() != nil {
+				return
+			}
+		}
+	}))
+	return nil
+}
+
+// pruneLoop prunes the inspector (and, through the store, old records)
+// every minute.
+func (a *App) pruneLoop(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			a.inspect.prune()
+		}
+	}
+}
