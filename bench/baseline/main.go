@@ -78,8 +78,11 @@ func run(c config) error {
 		return fmt.Errorf("open database: %w", err)
 	}
 	defer sqlDB.Close()
+	// The writer outlives the HTTP server so that requests in hand finish.
+	comCtx, comStop := context.WithCancel(context.Background())
+	defer comStop()
 	com := newCommitter(db, c.batch, c.linger)
-	go com.run(ctx)
+	go com.run(comCtx)
 	var fo *fanout
 	if c.fanout != "" {
 		fo = newFanout(c.fanout, c.secret, c.workers, 1<<18)
@@ -105,7 +108,7 @@ func openDB(path string) (*gorm.DB, error) {
 		return nil, fmt.Errorf("create database directory: %w", err)
 	}
 	db, err := gorm.Open(sqlite.Open(path+"?"+sqliteParams), &gorm.Config{
-		Logger: logger.Discard, SkipDefaultTransaction: true, PrepareStmt: true,
+		Logger: logger.Discard, SkipDefaultTransaction: true,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)

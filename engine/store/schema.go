@@ -53,9 +53,11 @@ CREATE TABLE IF NOT EXISTS runs (
 	created_at  BIGINT NOT NULL,
 	started_at  BIGINT,
 	finished_at BIGINT,
-	UNIQUE (event_id, workflow)
+	UNIQUE (event_id, workflow, replay_of)
 );
 CREATE INDEX IF NOT EXISTS runs_created ON runs (created_at, id);
+CREATE INDEX IF NOT EXISTS runs_event ON runs (event_id);
+CREATE INDEX IF NOT EXISTS events_received ON events (received_at, id);
 CREATE INDEX IF NOT EXISTS runs_workflow ON runs (workflow, created_at, id);
 CREATE TABLE IF NOT EXISTS steps (
 	run_id      TEXT NOT NULL,
@@ -97,6 +99,14 @@ CREATE TABLE IF NOT EXISTS workflow_versions (
 	sha256      TEXT NOT NULL,
 	created_at  BIGINT NOT NULL,
 	PRIMARY KEY (workflow, version)
+);
+CREATE TABLE IF NOT EXISTS kv (
+	namespace   TEXT NOT NULL,
+	key         TEXT NOT NULL,
+	value       TEXT NOT NULL,
+	expires_at  BIGINT,
+	updated_at  BIGINT NOT NULL,
+	PRIMARY KEY (namespace, key)
 )`
 
 // migrations are applied in order; hookflow_schema remembers how many were.

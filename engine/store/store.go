@@ -93,6 +93,32 @@ type Store interface {
 	// VersionGet returns one version with its source.
 	VersionGet(ctx context.Context, workflow string, version int) (*Version, error)
 
+	// EventList returns events newest first (by receipt, then id), without
+	// Raw, with a cursor for the next page ("" on the last page).
+	EventList(ctx context.Context, p EventListParams) ([]*engine.Event, string, error)
+	// RunsOfEvent returns the runs an event started, oldest first.
+	RunsOfEvent(ctx context.Context, eventID string) ([]*Run, error)
+
+	// KVGet returns the value stored under namespace and key, unless it
+	// is missing or its ttl ran out by now.
+	KVGet(ctx context.Context, p KVKey, now time.Time) (any, bool, error)
+	// KVSet stores a JSON value; ttl 0 keeps it until deleted.
+	KVSet(ctx context.Context, p KVKey, value any, ttl time.Duration, now time.Time) error
+	// KVIncr adds by to the number stored under the key (a missing or
+	// expired key counts as 0) atomically, even under concurrent runs and
+	// nodes, and returns the new value. A value that is not a number is an
+	// error. ttl > 0 sets a new expiry; 0 keeps the key's.
+	KVIncr(ctx context.Context, p KVKey, by float64, ttl time.Duration, now time.Time) (float64, error)
+	// KVDelete removes a key and reports whether it was there.
+	KVDelete(ctx context.Context, p KVKey) (bool, error)
+
+	// Prune deletes, in one small batch of at most Limit runs, finished
+	// runs created before Before with their steps and attempts, then
+	// events received before Before that no longer have runs, then expired
+	// keys. It returns how many runs and events it deleted; callers loop
+	// until 0, so ingest never waits long.
+	Prune(ctx context.Context, p PruneParams) (int, error)
+
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	// Close releases the database.
@@ -123,7 +149,9 @@ type RunCreate struct {
 	// Status is StatusQueued, or StatusSkipped when the filter said no (then
 	// Steps is empty and the run is finished at once).
 	Status string
-	// ReplayOf names the run this one replays, if any.
+	// ReplayOf names the run this one replays, if any. Runs are unique per
+	// (event, workflow, ReplayOf): re-dispatching an event never makes a
+	// second run, while each replay of a run makes one new run.
 	ReplayOf string
 	// Steps are phase-0 steps (the workflow's steps) then phase-1 steps
 	// (on_error), each with the ids it needs within its own phase.
@@ -244,6 +272,26 @@ type RunListParams struct {
 	Until    time.Time // zero: no upper bound
 	Limit    int       // default 50, at most 500
 	Cursor   string
+}
+
+// EventListParams filters an event list.
+type EventListParams struct {
+	Type   string
+	Limit  int // default 50, at most 500
+	Cursor string
+}
+
+// KVKey names a value of the key-value state.
+type KVKey struct {
+	Namespace string
+	Key       string
+}
+
+// PruneParams says what is old enough to delete.
+type PruneParams struct {
+	Before time.Time
+	Limit  int // runs per batch; default 500
+	Now    time.Time
 }
 
 // StepRecord is a stored step.

@@ -44,6 +44,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	cases = append(cases, dagCases()...)
 	cases = append(cases, jobCases()...)
 	cases = append(cases, readCases()...)
+	cases = append(cases, stateCases()...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

@@ -1,0 +1,61 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hookflow/hookflow/engine"
+)
+
+// EventList returns events newest first, without Raw.
+func (s *gormStore) EventList(ctx context.Context, p EventListParams) ([]*engine.Event, string, error) {
+	limit := p.Limit
+	switch {
+	case limit <= 0:
+		limit = 50
+	case limit > 500:
+		limit = 500
+	}
+	q := s.r.WithContext(ctx).Model(&eventRow{}).Omit("raw")
+	if p.Type != "" {
+		q = q.Where("type = ?", p.Type)
+	}
+	if p.Cursor != "" {
+		at, id, err := decodeCursor(p.Cursor)
+		if err != nil {
+			return nil, "", fmt.Errorf("list events: %w", err)
+		}
+		q = q.Where("received_at < ? OR (received_at = ? AND id < ?)", at, at, id)
+	}
+	var rows []eventRow
+	if err := q.Order("received_at DESC, id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, "", fmt.Errorf("list events: %w", err)
+	}
+	var next string
+	if len(rows) > limit {
+		rows = rows[:limit]
+		next = encodeCursor(rows[limit-1].ReceivedAt, rows[limit-1].ID)
+	}
+	out := make([]*engine.Event, 0, len(rows))
+	for i := range rows {
+		ev, err := rows[i].event()
+		if err != nil {
+			return nil, "", fmt.Errorf("list events: %w", err)
+		}
+		out = append(out, ev)
+	}
+	return out, next, nil
+}
+
+// RunsOfEvent returns the runs of one event, oldest first.
+func (s *gormStore) RunsOfEvent(ctx context.Context, eventID string) ([]*Run, error) {
+	var rows []runRow
+	if err := s.r.WithContext(ctx).Where("event_id = ?", eventID).Order("created_at, id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list runs of event %s: %w", eventID, err)
+	}
+	out := make([]*Run, len(rows))
+	for i := range rows {
+		out[i] = rows[i].run()
+	}
+	return out, nil
+}

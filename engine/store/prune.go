@@ -1,0 +1,46 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"gorm.io/gorm"
+)
+
+// Prune deletes one small batch of old records (see Store.Prune).
+func (s *gormStore) Prune(ctx context.Context, p PruneParams) (int, error) {
+	limit := p.Limit
+	if limit <= 0 {
+		limit = 500
+	}
+	before := micros(p.Before)
+	deleted := 0
+	err := s.write(ctx, func(tx *gorm.DB) error {
+		var ids []string
+		if err := tx.Raw(`SELECT id FROM runs WHERE created_at < ? AND finished_at IS NOT NULL ORDER BY created_at LIMIT ?`,
+			before, limit).Scan(&ids).Error; err != nil {
+			return err
+		}
+		if len(ids) > 0 {
+			for _, table := range []string{"attempts", "steps"} {
+				if err := tx.Exec(`DELETE FROM `+table+` WHERE run_id IN ?`, ids).Error; err != nil {
+					return err
+				}
+			}
+			if err := tx.Exec(`DELETE FROM runs WHERE id IN ?`, ids).Error; err != nil {
+				return err
+			}
+		}
+		res := tx.Exec(`DELETE FROM events WHERE id IN (SELECT id FROM events e WHERE e.received_at < ?
+AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.event_id = e.id) ORDER BY e.received_at LIMIT ?)`, before, limit)
+		if res.Error != nil {
+			return res.Error
+		}
+		deleted = len(ids) + int(res.RowsAffected)
+		return tx.Exec(`DELETE FROM kv WHERE expires_at IS NOT NULL AND expires_at < ?`, micros(s.nowOr(p.Now))).Error
+	})
+	if err != nil {
+		return 0, fmt.Errorf("prune: %w", err)
+	}
+	return deleted, nil
+}
