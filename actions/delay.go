@@ -24,7 +24,7 @@ func Delay(deps Deps) engine.Definition {
 		Summary: "Waits for a duration or until a time, durably: the wait survives a restart.",
 		Output:  "waited_until: the time the wait ended.",
 		Params:  DelayParams{},
-		Action:  delayAction{now: deps.Now},
+		Action:  delayAction{now: clockOf(deps)},
 	}
 }
 

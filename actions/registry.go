@@ -61,6 +61,9 @@ type Deps struct {
 	// Publisher publishes the emit action's events. Nil: emit fails with a
 	// sentence saying publishing is not available.
 	Publisher engine.Publisher
+	// KV is the key-value state of the store action (the server's store).
+	// Nil: the store action fails with a sentence saying so.
+	KV KV
 }
 
 // Validate reports a bad AllowPrivateNetworks or SMTPURL, so that the
@@ -118,6 +121,7 @@ func Registry(deps Deps) *engine.Registry {
 	r.Add(Teams(deps))
 	r.Add(Delay(deps))
 	r.Add(Emit(deps))
+	r.Add(Store(deps))
 	return r
 }
 
@@ -129,4 +133,12 @@ func paramsOf[T any](action string, step *engine.Step) (*T, error) {
 		return nil, engine.Permanent(fmt.Errorf("%s: params are %T, want %T", action, step.Params, p))
 	}
 	return p, nil
+}
+
+// clockOf returns deps.Now, or time.Now when it is nil.
+func clockOf(deps Deps) func() time.Time {
+	if deps.Now != nil {
+		return deps.Now
+	}
+	return time.Now
 }

@@ -18,7 +18,7 @@ func equalJSON(a, b any) bool {
 func TestRegistryNames(t *testing.T) {
 	t.Parallel()
 	got := Registry(Deps{}).Names()
-	want := []string{"delay", "discord", "email", "emit", "http", "log", "respond", "slack", "sql", "teams", "transform"}
+	want := []string{"delay", "discord", "email", "emit", "http", "log", "respond", "slack", "sql", "store", "teams", "transform"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("Names() = %v, want %v", got, want)
 	}

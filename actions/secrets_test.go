@@ -65,6 +65,9 @@ var secretCases = map[string]func(t *testing.T) []secretRun{
 	"emit": func(*testing.T) []secretRun {
 		return []secretRun{{name: "no publisher", with: map[string]any{"type": "order.shipped", "data": map[string]any{"id": 1}}, wantErr: true}}
 	},
+	"store": func(*testing.T) []secretRun {
+		return []secretRun{{name: "no state", with: map[string]any{"op": "get", "key": "k"}, wantErr: true}}
+	},
 	"transform": func(*testing.T) []secretRun {
 		return []secretRun{{name: "values", with: map[string]any{"values": map[string]any{"a": 1}}}}
 	},

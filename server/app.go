@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -33,7 +34,9 @@ type App struct {
 	io    IO
 	log   *slog.Logger
 	env   map[string]string
-	token string
+	token string // "" when only its hash is known (generated at an earlier start)
+	// tokenHash is the SHA-256 of the token; requests are checked against it.
+	tokenHash [sha256.Size]byte
 	// tokenGenerated is true when the token was made at this start.
 	tokenGenerated bool
 
@@ -68,7 +71,7 @@ func newApp(ctx context.Context, cfg serveConfig, io IO) (*App, error) {
 		return nil, err
 	}
 	a.store = st
-	if err := a.setToken(); err != nil {
+	if err := a.setToken(ctx); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -80,7 +83,7 @@ func newApp(ctx context.Context, cfg serveConfig, io IO) (*App, error) {
 		Inspect: a.inspect.add,
 	})
 	a.reg, err = newRegistry(io, registryOptions{AllowPrivate: cfg.AllowPrivate, SMTP: cfg.SMTP,
-		Connections: cfg.File.Connections, Responder: a.hooks.Waiters(), Publisher: a})
+		Connections: cfg.File.Connections, Responder: a.hooks.Waiters(), Publisher: a, KV: st})
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -101,17 +104,38 @@ func newApp(ctx context.Context, cfg serveConfig, io IO) (*App, error) {
 	return a, nil
 }
 
-// setToken takes the configured API token or generates one.
-func (a *App) setToken() error {
+// tokenKey is where the hash of a generated API token is kept.
+var tokenKey = store.KVKey{Namespace: "_hookflow", Key: "api_token_sha256"}
+
+// setToken takes the configured API token; without one, it uses the token
+// generated at the first start (only its SHA-256 is stored), or generates
+// one now and shows it once.
+func (a *App) setToken(ctx context.Context) error {
 	if a.cfg.APIToken != "" {
 		a.token = a.cfg.APIToken
+		a.tokenHash = sha256.Sum256([]byte(a.token))
 		return nil
+	}
+	v, ok, err := a.store.KVGet(ctx, tokenKey, time.Now())
+	if err != nil {
+		return fmt.Errorf("read API token: %w", err)
+	}
+	if s, isString := v.(string); ok && isString {
+		b, err := hex.DecodeString(s)
+		if err == nil && len(b) == sha256.Size {
+			copy(a.tokenHash[:], b)
+			return nil
+		}
 	}
 	b := make([]byte, 24)
 	if _, err := rand.Read(b); err != nil {
 		return fmt.Errorf("generate API token: %w", err)
 	}
 	a.token, a.tokenGenerated = "hf_"+hex.EncodeToString(b), true
+	a.tokenHash = sha256.Sum256([]byte(a.token))
+	if err := a.store.KVSet(ctx, tokenKey, hex.EncodeToString(a.tokenHash[:]), 0, time.Now()); err != nil {
+		return fmt.Errorf("store API token: %w", err)
+	}
 	return nil
 }
 

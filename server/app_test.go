@@ -25,9 +25,10 @@ const testToken = "test-token-0123456789"
 // folder of its own.
 type testApp struct {
 	*App
-	t   *testing.T
-	dir string
-	out *bytes.Buffer
+	t    *testing.T
+	dir  string
+	out  *bytes.Buffer
+	logs *lockedWriter
 }
 
 // startApp starts an App with the given workflow files; dsn "" means a
@@ -49,7 +50,9 @@ func startApp(t *testing.T, dsn string, env []string, files map[string]string) *
 		AllowPrivate: "127.0.0.0/8", LogLevel: "warn"}
 	cfg.File.defaults()
 	out := &bytes.Buffer{}
-	io := IO{Stdout: &lockedWriter{w: out}, Stderr: &lockedWriter{w: io.Discard}, Environ: env}
+	logs := &lockedWriter{w: &bytes.Buffer{}}
+	cfg.LogLevel = "debug"
+	io := IO{Stdout: &lockedWriter{w: out}, Stderr: logs, Environ: env}
 	app, err := newApp(context.Background(), cfg, io)
 	if err != nil {
 		t.Fatalf("new app: %v", err)
@@ -64,7 +67,7 @@ func startApp(t *testing.T, dsn string, env []string, files map[string]string) *
 			}
 		}
 	})
-	return &testApp{App: app, t: t, dir: wdir, out: out}
+	return &testApp{App: app, t: t, dir: wdir, out: out, logs: logs}
 }
 
 func writeFile(t *testing.T, path, src string) {

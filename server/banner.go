@@ -26,9 +26,14 @@ func (a *App) printBanner() {
 	w := a.io.Stdout
 	base := a.URL()
 	fmt.Fprintf(w, "hookflow %s listening on %s (database %s)\n", version, base, redactDSN(a.cfg.DB))
-	fmt.Fprintf(w, "editor:    %s/#token=%s\n", base, a.token)
-	if a.tokenGenerated {
-		fmt.Fprintf(w, "API token: %s  (generated; set --api-token or HOOKFLOW_API_TOKEN to keep one)\n", a.token)
+	switch {
+	case a.tokenGenerated:
+		fmt.Fprintf(w, "editor:    %s/#token=%s\n", base, a.token)
+		fmt.Fprintf(w, "API token: %s  (generated and shown once; only its hash is stored — set --api-token to choose one)\n", a.token)
+	case a.token != "":
+		fmt.Fprintf(w, "editor:    %s/#token=%s\n", base, a.token)
+	default:
+		fmt.Fprintf(w, "editor:    %s/  (sign in with the API token shown at the first start, or set --api-token)\n", base)
 	}
 	fmt.Fprintln(w, "inbound URLs:")
 	n := 0

@@ -142,6 +142,9 @@ func loadFileConfig(path string, required bool) (fileConfig, error) {
 		return f, fmt.Errorf("%s: dedupe_window must be at least 72h (Stripe retries for three days)", path)
 	}
 	f.defaults()
+	if f.Retention.Runs < f.DedupeWindow {
+		return f, fmt.Errorf("%s: retention.runs must be at least dedupe_window (%s): pruned events forget their delivery ids", path, f.DedupeWindow.std())
+	}
 	return f, nil
 }
 

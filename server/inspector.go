@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/hookflow/hookflow/engine/store"
 	"github.com/hookflow/hookflow/triggers/webhook"
 	"github.com/valyala/fasthttp"
 )
@@ -162,8 +163,8 @@ func (a *App) streamRequests(c *fiber.Ctx) error {
 	return nil
 }
 
-// pruneLoop prunes the inspector (and, through the store, old records)
-// every minute.
+// pruneLoop prunes the inspector and the store's old runs and events every
+// minute, in small batches with pauses so ingest never waits long.
 func (a *App) pruneLoop(ctx context.Context) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
@@ -172,7 +173,28 @@ func (a *App) pruneLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			a.inspect.prune()
+		}
+		a.inspect.prune()
+		if n, err := a.pruneStore(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			a.log.Error("prune old runs and events", "err", err)
+		} else if n > 0 {
+			a.log.Info("pruned old runs and events", "count", n)
 		}
 	}
+}
+
+// pruneStore deletes what is older than the runs' retention, batch by
+// batch.
+func (a *App) pruneStore(ctx context.Context, now time.Time) (int, error) {
+	before := now.Add(-a.cfg.File.Retention.Runs.std())
+	total := 0
+	for ctx.Err() == nil {
+		n, err := a.store.Prune(ctx, store.PruneParams{Before: before, Limit: 200, Now: now})
+		if err != nil || n == 0 {
+			return total, err
+		}
+		total += n
+		time.Sleep(5 * time.Millisecond)
+	}
+	return total, ctx.Err()
 }

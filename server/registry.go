@@ -19,6 +19,8 @@ type registryOptions struct {
 	Responder engine.Responder
 	// Publisher publishes the emit action's events.
 	Publisher engine.Publisher
+	// KV is the store action's state.
+	KV actions.KV
 }
 
 // newRegistry builds the action registry for a command; a bad allow list
@@ -27,7 +29,7 @@ func newRegistry(io IO, opts registryOptions) (*engine.Registry, error) {
 	deps := actions.Deps{
 		Logger: newLogger(io.Stderr, "warn"), Version: version,
 		AllowPrivateNetworks: opts.AllowPrivate, SMTPURL: opts.SMTP, Connections: opts.Connections,
-		Responder: opts.Responder, Publisher: opts.Publisher,
+		Responder: opts.Responder, Publisher: opts.Publisher, KV: opts.KV,
 	}
 	if err := deps.Validate(); err != nil {
 		return nil, fmt.Errorf("settings: %w", err)

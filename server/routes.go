@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
 	"strings"
@@ -45,7 +46,8 @@ func apiError(c *fiber.Ctx, status int, msg string) error {
 func (a *App) auth(c *fiber.Ctx) error {
 	h := c.Get(fiber.HeaderAuthorization)
 	tok, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok || subtle.ConstantTimeCompare([]byte(tok), []byte(a.token)) != 1 {
+	sum := sha256.Sum256([]byte(tok))
+	if !ok || subtle.ConstantTimeCompare(sum[:], a.tokenHash[:]) != 1 {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="hookflow"`)
 		return apiError(c, fiber.StatusUnauthorized, "missing or wrong API token: send Authorization: Bearer <token>")
 	}

@@ -60,6 +60,31 @@ func (e *Engine) Dispatch(ctx context.Context, ev *engine.Event, targets []Targe
 	}
 }
 
+// Replay starts a new run of t for a stored event, linked to the run it
+// replays, and returns its id ("" when that run was replayed before).
+func (e *Engine) Replay(ctx context.Context, ev *engine.Event, t Target, replayOf string) (string, error) {
+	rc := e.newRun(t, ev)
+	rc.ReplayOf = replayOf
+	req := &acceptReq{item: store.EventWithRuns{Event: ev, Runs: []store.RunCreate{rc}}, done: make(chan acceptResp, 1)}
+	select {
+	case e.accepts <- req:
+	case <-ctx.Done():
+		return "", fmt.Errorf("replay: %w", ctx.Err())
+	}
+	select {
+	case r := <-req.done:
+		if r.err != nil {
+			return "", r.err
+		}
+		if len(r.res.RunIDs) == 0 {
+			return "", nil
+		}
+		return r.res.RunIDs[0], nil
+	case <-ctx.Done():
+		return "", fmt.Errorf("replay: %w", ctx.Err())
+	}
+}
+
 // newRun builds the stored form of a run of t for ev.
 func (e *Engine) newRun(t Target, ev *engine.Event) store.RunCreate {
 	w := t.Workflow
