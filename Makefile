@@ -34,7 +34,21 @@ lint:
 	$(GO) vet ./...
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-bench:
+# `make bench`: hookflow against the bare baseline on loopback, ingest and
+# fan-out (bench/README.md); prints a table and writes bench/results.json.
+# BENCH_FLAGS passes flags to the runner, e.g. BENCH_FLAGS='-duration 5s'.
+BENCH_BIN   ?= bench/bin
+BENCH_FLAGS ?=
+bench: build
+	$(GO) build -o $(BENCH_BIN)/baseline ./bench/baseline
+	$(GO) build -o $(BENCH_BIN)/receiver ./bench/receiver
+	$(GO) build -o $(BENCH_BIN)/runner ./bench/run
+	$(BENCH_BIN)/runner -hookflow ./hookflow -baseline $(BENCH_BIN)/baseline -receiver $(BENCH_BIN)/receiver \
+		-out bench/results.json $(BENCH_FLAGS)
+
+# The engine's in-process Go benchmarks (steps/s, allocations).
+.PHONY: bench-go
+bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./engine/...
 
 clean:

@@ -316,3 +316,40 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 		t.Errorf("only %d API routes found", n)
 	}
 }
+
+func TestMetrics(t *testing.T) {
+	t.Parallel()
+	app := startApp(t, "", nil, map[string]string{"echo.yaml": strings.Replace(echoWorkflow, "VERSION", "m", 1)})
+	status, ans := app.do("POST", "/hooks/echo", []byte(`{}`), nil)
+	if status != http.StatusAccepted {
+		t.Fatal(status)
+	}
+	app.waitRuns(ans["id"].(string), 1)
+	app.do("POST", "/hooks/nothing-here", nil, nil)
+	resp, err := http.Get(app.URL() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	buf.ReadFrom(resp.Body)
+	text := buf.String()
+	for _, want := range []string{
+		`hookflow_http_requests_total{path="/hooks/echo",status="202"} 1`,
+		`hookflow_http_requests_total{path="/hooks/*",status="404"} 1`,
+		`hookflow_events_accepted_total{source="webhook"} 1`,
+		`hookflow_step_duration_seconds_count{action="transform"} 1`,
+		`hookflow_recent_runs{status="succeeded"} 1`,
+		"hookflow_queue_depth", "hookflow_steps_in_flight",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	for _, line := range strings.Split(text, "\n") {
+		if line != "" && !strings.HasPrefix(line, "#") && !strings.HasPrefix(line, "hookflow_") {
+			t.Errorf("series not named hookflow_…: %s", line)
+			break
+		}
+	}
+}

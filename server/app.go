@@ -50,6 +50,7 @@ type App struct {
 	http    *fiber.App
 
 	inspect *inspector
+	metrics *metrics
 	// appCtx ends when the server starts to drain; streams follow it.
 	appCtx    context.Context
 	endStream context.CancelFunc
@@ -89,9 +90,10 @@ func newApp(ctx context.Context, cfg serveConfig, io IO) (*App, error) {
 		return nil, err
 	}
 	a.catalog = run.NewCatalog(a.loadVersion)
+	a.metrics = newMetrics(a)
 	a.engine, err = run.New(run.Config{
 		Store: st, Registry: a.reg, Catalog: a.catalog, Workers: cfg.File.Limits.Workers,
-		SingleNode: strings.HasPrefix(cfg.DB, "sqlite:"), Env: a.env, Logger: a.log,
+		SingleNode: strings.HasPrefix(cfg.DB, "sqlite:"), Env: a.env, Logger: a.log, Observe: a.metrics.observeStep,
 	})
 	if err != nil {
 		st.Close()
@@ -222,7 +224,11 @@ func (a *App) workflowsChanged(ctx context.Context, targets []run.Target) {
 
 // dispatch stores an event and its runs (the engine's group commit).
 func (a *App) dispatch(ctx context.Context, ev *engine.Event, targets []run.Target) (engine.AcceptResult, error) {
-	return a.engine.Dispatch(ctx, ev, targets)
+	res, err := a.engine.Dispatch(ctx, ev, targets)
+	if err == nil && !res.Duplicate {
+		a.metrics.eventAccepted(ev.Type)
+	}
+	return res, err
 }
 
 // loadVersion parses a stored workflow version that is not in memory.

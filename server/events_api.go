@@ -58,7 +58,7 @@ func (a *App) publish(ctx context.Context, typ string, data any, dedupeKey strin
 		return engine.AcceptResult{}, fmt.Errorf("encode event data: %w", err)
 	}
 	ev := &engine.Event{Type: typ, Body: data, Raw: raw, DedupeKey: dedupeKey}
-	return a.engine.Dispatch(ctx, ev, event.Targets(a.catalog.List(), typ))
+	return a.dispatch(ctx, ev, event.Targets(a.catalog.List(), typ))
 }
 
 // triggerWorkflow starts a manual run of one workflow with the event given
@@ -85,7 +85,7 @@ func (a *App) triggerWorkflow(c *fiber.Ctx) error {
 	if err != nil {
 		return apiError(c, fiber.StatusUnprocessableEntity, err.Error())
 	}
-	res, err := a.engine.Dispatch(c.UserContext(), ev, []run.Target{t})
+	res, err := a.dispatch(c.UserContext(), ev, []run.Target{t})
 	if err != nil {
 		c.Set(fiber.HeaderRetryAfter, "5")
 		return apiError(c, fiber.StatusServiceUnavailable, "storage unavailable: the event was not stored")

@@ -20,7 +20,9 @@ func (a *App) routes() *fiber.App {
 		IdleTimeout:           lim.IdleTimeout.std(),
 		ErrorHandler:          errorHandler,
 	})
+	app.Use(a.metrics.countRequests)
 	app.All("/hooks/*", a.hooks.Handler())
+	app.Get("/metrics", a.metrics.handler())
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	app.Get("/readyz", a.ready)
 	a.mountAPI(app)

@@ -54,6 +54,9 @@ type Config struct {
 	RandN func(n int64) int64
 	// Logger receives the engine's and the runs' logs.
 	Logger *slog.Logger
+	// Observe, when set, is told about every finished attempt: the action,
+	// the step's new status (queued for a retry), and how long it took.
+	Observe func(action, status string, d time.Duration)
 }
 
 func (c *Config) setDefaults() {
@@ -120,6 +123,12 @@ func New(cfg Config) (*Engine, error) {
 		events:      newEventCache(4096),
 	}, nil
 }
+
+// Busy returns how many steps are executing now.
+func (e *Engine) Busy() int { return int(e.busy.Load()) }
+
+// Queued returns how many leased steps wait for a worker.
+func (e *Engine) Queued() int { return e.queue.len() }
 
 // Owner returns the name this node leases steps under.
 func (e *Engine) Owner() string { return e.cfg.Owner }

@@ -21,9 +21,24 @@ func (e *Engine) workLoop(ctx context.Context) {
 		}
 		e.busy.Add(1)
 		c := e.execute(context.WithoutCancel(ctx), job)
+		e.observe(job, c)
 		e.completions <- c
 		e.busy.Add(-1)
 	}
+}
+
+// observe reports a finished attempt to Config.Observe.
+func (e *Engine) observe(job *store.Job, c store.Completion) {
+	if e.cfg.Observe == nil {
+		return
+	}
+	action := "unknown"
+	if w, err := e.cfg.Catalog.Get(context.Background(), job.Workflow, job.Version); err == nil {
+		if st := w.Step(job.StepID); st != nil {
+			action = st.Uses
+		}
+	}
+	e.cfg.Observe(action, c.Status, c.Finished.Sub(c.Started))
 }
 
 // completeLoop commits outcomes in batches, together with the steps they
