@@ -353,3 +353,28 @@ func TestMetrics(t *testing.T) {
 		}
 	}
 }
+
+func TestRetentionPrunesOldRuns(t *testing.T) {
+	t.Parallel()
+	app := startApp(t, "", nil, map[string]string{"echo.yaml": strings.Replace(echoWorkflow, "VERSION", "r", 1)})
+	status, ans := app.do("POST", "/hooks/echo", []byte(`{}`), nil)
+	if status != http.StatusAccepted {
+		t.Fatal(status)
+	}
+	id := ans["id"].(string)
+	app.waitRuns(id, 1)
+	if n, err := app.pruneStore(context.Background(), time.Now()); err != nil || n != 0 {
+		t.Fatalf("a fresh run was pruned: %d, %v", n, err)
+	}
+	later := time.Now().Add(app.cfg.File.Retention.Runs.std() + time.Hour)
+	if n, err := app.pruneStore(context.Background(), later); err != nil || n != 2 {
+		t.Fatalf("pruned %d (%v), want the run and its event", n, err)
+	}
+	if status, _ := app.api("GET", "/events/"+id, ""); status != http.StatusNotFound {
+		t.Errorf("the pruned event still answers %d", status)
+	}
+	app.inspect.now = func() time.Time { return later }
+	if app.inspect.prune() == 0 {
+		t.Error("old inspector entries were not pruned")
+	}
+}
