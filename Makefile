@@ -19,6 +19,7 @@ DEMO_ENV  := BILLING_URL=http://$(DEMO_ADDR)/hooks/demo/billing \
 	SHIPPING_URL=http://$(DEMO_ADDR)/hooks/demo/shipping \
 	INVENTORY_URL=http://$(DEMO_ADDR)/hooks/demo/inventory \
 	ORDERS_SECRET=demo-secret \
+	HOOKFLOW_API_TOKEN=$${HOOKFLOW_API_TOKEN:-demo-token} \
 	HOOKFLOW_ALLOW_PRIVATE_NETWORKS=127.0.0.0/8,::1/128 \
 	HOOKFLOW_LOG_LEVEL=info
 

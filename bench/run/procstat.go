@@ -107,8 +107,11 @@ func processCPU(pid int) (time.Duration, error) {
 	// Fields after the command name, which is in parentheses and may hold
 	// spaces: state is field 3, utime 14 and stime 15.
 	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("read CPU time of %d: unexpected /proc/%d/stat", pid, pid)
+	}
 	f := strings.Fields(string(b[i+1:]))
-	if i < 0 || len(f) < 13 {
+	if len(f) < 13 {
 		return 0, fmt.Errorf("read CPU time of %d: unexpected /proc/%d/stat", pid, pid)
 	}
 	utime, err1 := strconv.ParseInt(f[11], 10, 64)
