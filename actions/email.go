@@ -66,6 +66,11 @@ func (a *emailAction) Run(ctx context.Context, step *engine.Step) (any, error) {
 		return nil, err
 	}
 	cfg, err := a.config(p)
+	if err != nil && step.DryRun && p.SMTP == "" && a.smtpURL == "" {
+		// A dry run sends nothing, so it needs no server: the record
+		// shows a placeholder one.
+		cfg, err = parseSMTPURL("smtp://smtp.invalid:587?from=hookflow@localhost")
+	}
 	if err != nil {
 		return nil, engine.Permanent(fmt.Errorf("email: %w", err))
 	}

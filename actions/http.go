@@ -156,16 +156,21 @@ func (a *httpAction) newRequest(ctx context.Context, p *HTTPParams) (*http.Reque
 	return req, body, nil
 }
 
-// sign adds the signature headers of SPEC 3.5 when there is a secret: the
-// body signed is the body sent, the timestamp is this attempt's, and
-// webhook-id is the delivery's id, the same on every attempt. A request
-// made outside the executor (no delivery id) gets a fresh id.
+// sign adds the headers of SPEC 3.5 and 6. Every request carries
+// webhook-id, the delivery's id, the same on every attempt, so receivers can
+// drop duplicates (unless the step sets its own); with a secret it is also
+// signed: the body signed is the body sent and the timestamp is this
+// attempt's. A request made outside the executor (no delivery id) gets a
+// fresh id.
 func (a *httpAction) sign(req *http.Request, body []byte, secret, deliveryID string) error {
-	if secret == "" {
-		return nil
-	}
 	if deliveryID == "" {
 		deliveryID = newMessageID()
+	}
+	if secret == "" {
+		if req.Header.Get("webhook-id") == "" {
+			req.Header.Set("Webhook-Id", deliveryID)
+		}
+		return nil
 	}
 	h, err := signature.Headers(secret, deliveryID, a.now(), body)
 	if err != nil {

@@ -239,16 +239,21 @@ func TestHTTPSigningEdges(t *testing.T) {
 		t.Fatalf("sent %d requests", n)
 	}
 
-	// Without a secret nothing is signed.
+	// Without a secret nothing is signed; webhook-id still names the
+	// delivery, so receivers can drop duplicates (SPEC 6).
 	rc3 := newReceiver(t, nil)
 	p, _ = def.DecodeParams(map[string]any{"url": rc3.URL, "body": "x"})
 	if _, err := def.Action.Run(t.Context(), &engine.Step{Item: -1, DeliveryID: "msg_x", Params: p}); err != nil {
 		t.Fatal(err)
 	}
-	for _, h := range []string{"X-Signature", "webhook-id", "webhook-timestamp", "webhook-signature"} {
-		if v := rc3.only(t).Header.Get(h); v != "" {
+	got := rc3.only(t).Header
+	for _, h := range []string{"X-Signature", "webhook-timestamp", "webhook-signature"} {
+		if v := got.Get(h); v != "" {
 			t.Errorf("unsigned request carries %s: %s", h, v)
 		}
+	}
+	if got.Get("webhook-id") != "msg_x" {
+		t.Errorf("unsigned request has webhook-id %q, want the delivery id", got.Get("webhook-id"))
 	}
 
 	// The secret is declared secret, so the executor redacts it.

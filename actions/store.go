@@ -27,7 +27,7 @@ type StoreParams struct {
 	Key       string          `json:"key" required:"true" doc:"The key within the namespace."`
 	Value     any             `json:"value" doc:"The value to set (any JSON value)."`
 	TTL       engine.Duration `json:"ttl" doc:"For set and incr: how long the key lives, like 24h; 0 keeps it until deleted."`
-	By        *float64        `json:"by" doc:"For incr: how much to add (default 1; may be negative)."`
+	By        *float64        `json:"by" default:"1" doc:"For incr: how much to add (may be negative)."`
 }
 
 // Store returns the store action: state kept in hookflow's own database

@@ -216,10 +216,31 @@ func TestWorkflows(t *testing.T) {
 	}
 }
 
-var mdLink = regexp.MustCompile(`\]\(([^)#\s]+)(#[^)\s]*)?\)`)
+var (
+	mdLink  = regexp.MustCompile(`\]\(([^)#\s]*)(#[^)\s]*)?\)`)
+	heading = regexp.MustCompile(`^#{1,6}\s+(.*)$`)
+	unslug  = regexp.MustCompile(`[^\p{L}\p{N} _-]`)
+)
+
+// anchors returns the anchors of a Markdown file's headings, made as
+// GitHub makes them: lower case, punctuation dropped, spaces as hyphens.
+func anchors(text string) map[string]bool {
+	out := map[string]bool{}
+	inCode := false
+	for _, l := range strings.Split(text, "\n") {
+		if strings.HasPrefix(l, "```") {
+			inCode = !inCode
+		}
+		if m := heading.FindStringSubmatch(l); m != nil && !inCode {
+			s := unslug.ReplaceAllString(strings.ToLower(strings.TrimSpace(m[1])), "")
+			out[strings.ReplaceAll(s, " ", "-")] = true
+		}
+	}
+	return out
+}
 
 // TestLinks checks that every relative link in docs/ names a file that
-// exists.
+// exists and, with a #fragment into a Markdown file, one of its headings.
 func TestLinks(t *testing.T) {
 	t.Parallel()
 	for path, name := range markdownFiles(t) {
@@ -232,12 +253,21 @@ func TestLinks(t *testing.T) {
 		}
 		for i, l := range strings.Split(string(b), "\n") {
 			for _, m := range mdLink.FindAllStringSubmatch(l, -1) {
-				target := m[1]
+				target, frag := m[1], strings.TrimPrefix(m[2], "#")
 				if strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") {
 					continue
 				}
-				if _, err := os.Stat(filepath.Join(filepath.Dir(path), target)); err != nil {
+				file := path
+				if target != "" {
+					file = filepath.Join(filepath.Dir(path), target)
+				}
+				text, err := os.ReadFile(file)
+				if err != nil {
 					t.Errorf("%s:%d: link to %s: no such file", name, i+1, target)
+					continue
+				}
+				if frag != "" && strings.HasSuffix(file, ".md") && !anchors(string(text))[frag] {
+					t.Errorf("%s:%d: link to %s#%s: no such heading", name, i+1, target, frag)
 				}
 			}
 		}

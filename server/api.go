@@ -29,7 +29,7 @@ var pageParams = []apiParam{{"limit", "Items per page, 1 to 500 (default 50)."},
 // apiRoutes declares every route of /api/v1.
 func (a *App) apiRoutes() []apiRoute {
 	list := func(extra ...apiParam) []apiParam { return append(append([]apiParam{}, extra...), pageParams...) }
-	return []apiRoute{
+	return append([]apiRoute{
 		{Method: "GET", Path: "/workflows", Summary: "List workflows with their triggers, inbound URLs, version and last run.", Query: list(), Handler: a.listWorkflows},
 		{Method: "POST", Path: "/workflows/validate", Summary: "Validate workflow YAML without saving it.", Body: "yaml",
 			Answers: map[int]string{200: "Valid.", 422: "The problems, each with line and column."}, Handler: a.validateWorkflow},
@@ -59,7 +59,7 @@ func (a *App) apiRoutes() []apiRoute {
 		{Method: "GET", Path: "/requests", Summary: "The request inspector: every inbound request with headers, body and verdict, newest first.", Query: list(), Handler: a.listRequests},
 		{Method: "GET", Path: "/requests/stream", Summary: "The request inspector as server-sent events (event: request).", Answers: map[int]string{200: "text/event-stream"}, Handler: a.streamRequests},
 		{Method: "GET", Path: "/openapi.json", Summary: "This document.", Handler: a.openAPI},
-	}
+	}, a.subscriptionRoutes()...)
 }
 
 // mountAPI registers the routes under /api/v1 behind the token check.

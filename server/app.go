@@ -51,6 +51,8 @@ type App struct {
 
 	inspect *inspector
 	metrics *metrics
+	// subs delivers published events to subscriptions.
+	subs *subscriptions
 	// appCtx ends when the server starts to drain; streams follow it.
 	appCtx    context.Context
 	endStream context.CancelFunc
@@ -96,6 +98,10 @@ func newApp(ctx context.Context, cfg serveConfig, io IO) (*App, error) {
 		SingleNode: strings.HasPrefix(cfg.DB, "sqlite:"), Env: a.env, Logger: a.log, Observe: a.metrics.observeStep,
 	})
 	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if a.subs, err = newSubscriptions(a); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -151,6 +157,9 @@ func (a *App) Start(ctx context.Context) error {
 	if err := a.engine.Start(ctx); err != nil {
 		return err
 	}
+	if err := a.subs.start(ctx); err != nil {
+		return err
+	}
 	if err := a.loader.watch(ctx); err != nil {
 		return err
 	}
@@ -169,6 +178,8 @@ func (a *App) Start(ctx context.Context) error {
 			a.log.Error("http server stopped", "err", err)
 		}
 	}()
+	a.startPprof()
+	a.startPprof()
 	a.printBanner()
 	return nil
 }
@@ -182,6 +193,9 @@ func (a *App) URL() string { return "http://" + a.ln.Addr().String() }
 func (a *App) Shutdown() error {
 	a.draining.Store(true)
 	a.endStream()
+	if g := a.cfg.File.Limits.DrainGrace; g != nil && *g > 0 {
+		time.Sleep(g.std()) // new requests get 503 + Retry-After meanwhile
+	}
 	timeout := a.cfg.File.Limits.DrainTimeout.std()
 	var errs []error
 	if err := a.http.ShutdownWithTimeout(timeout); err != nil {

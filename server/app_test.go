@@ -35,6 +35,13 @@ type testApp struct {
 // fresh SQLite file.
 func startApp(t *testing.T, dsn string, env []string, files map[string]string) *testApp {
 	t.Helper()
+	return startAppWith(t, dsn, env, files, nil)
+}
+
+// startAppWith is startApp with mod applied to the configuration (after
+// its defaults) before the App is built.
+func startAppWith(t *testing.T, dsn string, env []string, files map[string]string, mod func(*serveConfig)) *testApp {
+	t.Helper()
 	dir := t.TempDir()
 	wdir := filepath.Join(dir, "workflows")
 	if err := os.Mkdir(wdir, 0o755); err != nil {
@@ -49,9 +56,14 @@ func startApp(t *testing.T, dsn string, env []string, files map[string]string) *
 	cfg := serveConfig{Addr: "127.0.0.1:0", DB: dsn, Workflows: wdir, APIToken: testToken,
 		AllowPrivate: "127.0.0.0/8", LogLevel: "warn"}
 	cfg.File.defaults()
+	noGrace := duration(0)
+	cfg.File.Limits.DrainGrace = &noGrace
 	out := &bytes.Buffer{}
 	logs := &lockedWriter{w: &bytes.Buffer{}}
 	cfg.LogLevel = "debug"
+	if mod != nil {
+		mod(&cfg)
+	}
 	io := IO{Stdout: &lockedWriter{w: out}, Stderr: logs, Environ: env}
 	app, err := newApp(context.Background(), cfg, io)
 	if err != nil {

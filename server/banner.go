@@ -32,6 +32,7 @@ func (a *App) printBanner() {
 		fmt.Fprintf(w, "API token: %s  (generated and shown once; only its hash is stored — set --api-token to choose one)\n", a.token)
 	case a.token != "":
 		fmt.Fprintf(w, "editor:    %s/#token=%s\n", base, a.token)
+		fmt.Fprintf(w, "API token: %s  (from --api-token / HOOKFLOW_API_TOKEN)\n", a.token)
 	default:
 		fmt.Fprintf(w, "editor:    %s/  (sign in with the API token shown at the first start, or set --api-token)\n", base)
 	}

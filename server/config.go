@@ -40,6 +40,9 @@ type fileConfig struct {
 	DedupeWindow duration `yaml:"dedupe_window" json:"dedupe_window"`
 	// RetrySchedule is the subscriptions' retry schedule.
 	RetrySchedule []duration `yaml:"retry_schedule" json:"retry_schedule,omitempty"`
+	// DisableAfter deactivates a subscription whose deliveries have all
+	// failed that long (default 120h, five days).
+	DisableAfter duration `yaml:"disable_after" json:"disable_after"`
 	// Retention says how long records are kept.
 	Retention retentionConfig `yaml:"retention" json:"retention"`
 }
@@ -64,6 +67,10 @@ type limitsConfig struct {
 	IdleTimeout  duration `yaml:"idle_timeout" json:"idle_timeout"`
 	// DrainTimeout bounds the SIGTERM drain.
 	DrainTimeout duration `yaml:"drain_timeout" json:"drain_timeout"`
+	// DrainGrace is how long, after SIGTERM, the listener stays open and
+	// answers 503 with Retry-After (so load balancers and senders see the
+	// drain) before it closes.
+	DrainGrace *duration `yaml:"drain_grace" json:"drain_grace"`
 }
 
 type retentionConfig struct {
@@ -97,6 +104,9 @@ func (f *fileConfig) defaults() {
 	if f.DedupeWindow == 0 {
 		f.DedupeWindow = duration(72 * time.Hour)
 	}
+	if f.DisableAfter == 0 {
+		f.DisableAfter = duration(5 * 24 * time.Hour)
+	}
 	if f.Limits.MaxInFlight == 0 {
 		f.Limits.MaxInFlight = 4096
 	}
@@ -111,6 +121,10 @@ func (f *fileConfig) defaults() {
 	}
 	if f.Limits.IdleTimeout == 0 {
 		f.Limits.IdleTimeout = duration(120 * time.Second)
+	}
+	if f.Limits.DrainGrace == nil {
+		g := duration(time.Second)
+		f.Limits.DrainGrace = &g
 	}
 	if f.Limits.DrainTimeout == 0 {
 		f.Limits.DrainTimeout = duration(30 * time.Second)

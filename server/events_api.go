@@ -58,7 +58,7 @@ func (a *App) publish(ctx context.Context, typ string, data any, dedupeKey strin
 		return engine.AcceptResult{}, fmt.Errorf("encode event data: %w", err)
 	}
 	ev := &engine.Event{Type: typ, Body: data, Raw: raw, DedupeKey: dedupeKey}
-	return a.dispatch(ctx, ev, event.Targets(a.catalog.List(), typ))
+	return a.dispatchPublished(ctx, ev, event.Targets(a.catalog.List(), typ))
 }
 
 // triggerWorkflow starts a manual run of one workflow with the event given

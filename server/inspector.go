@@ -15,8 +15,12 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// inspectorCap bounds how many inbound requests the inspector keeps.
-const inspectorCap = 10000
+// inspectorCap bounds how many inbound requests the inspector keeps, and
+// inspectorBytes how many body bytes (bodies are the bulk of an entry).
+const (
+	inspectorCap   = 10000
+	inspectorBytes = 16 << 20
+)
 
 // inspected is one inspector entry.
 type inspected struct {
@@ -25,11 +29,14 @@ type inspected struct {
 }
 
 // inspector keeps the latest inbound requests, rejected ones included, for
-// a bounded time and count, and streams new ones to followers. It lives in
-// memory: a restart starts it empty.
+// a bounded time, count and size, and streams new ones to followers. It is a
+// fixed ring: adding never copies what is kept. It lives in memory, so a
+// restart starts it empty.
 type inspector struct {
 	mu        sync.Mutex
-	entries   []inspected // oldest first
+	ring      []inspected // ring[(head+i)%cap] for i < n, oldest first
+	head, n   int
+	bytes     int
 	seq       int64
 	followers map[chan inspected]struct{}
 	maxAge    time.Duration
@@ -37,7 +44,19 @@ type inspector struct {
 }
 
 func newInspector(maxAge time.Duration) *inspector {
-	return &inspector{followers: map[chan inspected]struct{}{}, maxAge: maxAge, now: time.Now}
+	return &inspector{ring: make([]inspected, inspectorCap), followers: map[chan inspected]struct{}{}, maxAge: maxAge, now: time.Now}
+}
+
+// at returns the i-th oldest entry.
+func (in *inspector) at(i int) *inspected { return &in.ring[(in.head+i)%len(in.ring)] }
+
+// dropOldest forgets the oldest entry.
+func (in *inspector) dropOldest() {
+	old := in.at(0)
+	in.bytes -= len(old.Body)
+	*old = inspected{}
+	in.head = (in.head + 1) % len(in.ring)
+	in.n--
 }
 
 // add records a request and hands it to every follower; a follower too slow
@@ -47,10 +66,12 @@ func (in *inspector) add(r webhook.Record) {
 	defer in.mu.Unlock()
 	in.seq++
 	e := inspected{ID: in.seq, Record: r}
-	in.entries = append(in.entries, e)
-	if len(in.entries) > inspectorCap {
-		in.entries = append(in.entries[:0:0], in.entries[len(in.entries)-inspectorCap:]...)
+	for in.n > 0 && (in.n == len(in.ring) || in.bytes+len(r.Body) > inspectorBytes) {
+		in.dropOldest()
 	}
+	*in.at(in.n) = e
+	in.n++
+	in.bytes += len(r.Body)
 	for ch := range in.followers {
 		select {
 		case ch <- e:
@@ -64,12 +85,12 @@ func (in *inspector) prune() int {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	cut := in.now().Add(-in.maxAge)
-	n := 0
-	for n < len(in.entries) && in.entries[n].At.Before(cut) {
-		n++
+	dropped := 0
+	for in.n > 0 && in.at(0).At.Before(cut) {
+		in.dropOldest()
+		dropped++
 	}
-	in.entries = in.entries[n:]
-	return n
+	return dropped
 }
 
 // list returns up to limit entries older than cursor (an id), newest first.
@@ -77,23 +98,17 @@ func (in *inspector) list(limit int, cursor int64) ([]inspected, string) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	out := []inspected{}
-	for i := len(in.entries) - 1; i >= 0 && len(out) < limit; i-- {
-		if cursor == 0 || in.entries[i].ID < cursor {
-			out = append(out, in.entries[i])
+	i := in.n - 1
+	for ; i >= 0 && len(out) < limit; i-- {
+		if e := in.at(i); cursor == 0 || e.ID < cursor {
+			out = append(out, *e)
 		}
 	}
 	next := ""
-	if len(out) == limit && out[len(out)-1].ID > in.oldestID() {
+	if len(out) == limit && i >= 0 {
 		next = strconv.FormatInt(out[len(out)-1].ID, 10)
 	}
 	return out, next
-}
-
-func (in *inspector) oldestID() int64 {
-	if len(in.entries) == 0 {
-		return 0
-	}
-	return in.entries[0].ID
 }
 
 func (in *inspector) follow() chan inspected {

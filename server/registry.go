@@ -46,3 +46,23 @@ func staticRegistry(io IO) *engine.Registry {
 	}
 	return reg
 }
+
+// commandOptions are the action settings of `hookflow run` and `hookflow
+// test`: hookflow.yaml (HOOKFLOW_CONFIG, or ./hookflow.yaml when it exists)
+// for connections and smtp, HOOKFLOW_SMTP_URL over it, and the allow list
+// given by flag or HOOKFLOW_ALLOW_PRIVATE_NETWORKS.
+func commandOptions(io IO, allowPrivate string) (registryOptions, error) {
+	path, required := envOr(io.Environ, "HOOKFLOW_CONFIG", ""), true
+	if path == "" {
+		path, required = "hookflow.yaml", false
+	}
+	f, err := loadFileConfig(path, required)
+	if err != nil {
+		return registryOptions{}, err
+	}
+	return registryOptions{
+		AllowPrivate: allowPrivate,
+		SMTP:         envOr(io.Environ, "HOOKFLOW_SMTP_URL", f.SMTP),
+		Connections:  f.Connections,
+	}, nil
+}

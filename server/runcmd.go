@@ -33,7 +33,12 @@ func cmdRun(io IO, args []string) int {
 		fmt.Fprintf(io.Stderr, "hookflow run: %v\n", err)
 		return exitUsage
 	}
-	reg, err := newRegistry(io, registryOptions{AllowPrivate: *allow, SMTP: envOr(io.Environ, "HOOKFLOW_SMTP_URL", "")})
+	opts, err := commandOptions(io, *allow)
+	if err != nil {
+		fmt.Fprintf(io.Stderr, "hookflow run: %v\n", err)
+		return exitUsage
+	}
+	reg, err := newRegistry(io, opts)
 	if err != nil {
 		fmt.Fprintf(io.Stderr, "hookflow run: %v\n", err)
 		return exitUsage

@@ -82,6 +82,15 @@ func TestSIGTERMDrains(t *testing.T) {
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
+	time.Sleep(100 * time.Millisecond) // within the drain grace: refused with 503
+	if resp, err := http.Post("http://"+addr+"/hooks/load", "application/json", nil); err != nil {
+		t.Errorf("during the drain grace the listener must answer: %v", err)
+	} else {
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+			t.Errorf("a request while draining got %d (Retry-After %q), want 503 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+		}
+	}
 	done := make(chan error, 1)
 	go func() { done <- p.cmd.Wait() }()
 	select {

@@ -19,6 +19,7 @@ const testTimeout = 30 * time.Second
 func cmdTest(io IO, args []string) int {
 	fs := newFlags(io, "test", "[-v] [PATH...]")
 	verbose := fs.Bool("v", false, "show the runs' logs")
+	allow := fs.String("allow-private-networks", envOr(io.Environ, "HOOKFLOW_ALLOW_PRIVATE_NETWORKS", ""), "allow requests to private networks: true or a CIDR list")
 	paths, code, ok := parseFlags(fs, args)
 	if !ok {
 		return code
@@ -26,7 +27,16 @@ func cmdTest(io IO, args []string) int {
 	if len(paths) == 0 {
 		paths = []string{"workflows"}
 	}
-	reg := staticRegistry(io)
+	opts, err := commandOptions(io, *allow)
+	if err != nil {
+		fmt.Fprintf(io.Stderr, "hookflow test: %v\n", err)
+		return exitUsage
+	}
+	reg, err := newRegistry(io, opts)
+	if err != nil {
+		fmt.Fprintf(io.Stderr, "hookflow test: %v\n", err)
+		return exitUsage
+	}
 	ws, diags := workflow.LoadPaths(paths, reg)
 	if len(diags) > 0 {
 		for _, d := range diags {

@@ -81,6 +81,9 @@ func (r *runner) startHookflow(scenario, dir, addr, receiver string) (*proc, err
 	args := []string{"serve", "--addr", addr, "--db", "sqlite://" + filepath.Join(dir, "hookflow.db"),
 		"--workflows", wdir, "--api-token", "bench-token"}
 	env := []string{"BENCH_SECRET=" + r.opt.Secret}
+	if pp := os.Getenv("BENCH_PPROF"); pp != "" {
+		env = append(env, "HOOKFLOW_PPROF="+pp) // profile the server under load
+	}
 	if receiver != "" {
 		args = append(args, "--allow-private-networks", "127.0.0.0/8")
 		env = append(env, "BENCH_RECEIVER="+receiver)

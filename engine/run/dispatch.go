@@ -30,17 +30,26 @@ type acceptResp struct {
 // stored as skipped. Concurrent calls share one transaction. ev.ID and
 // ev.ReceivedAt are set when empty.
 func (e *Engine) Dispatch(ctx context.Context, ev *engine.Event, targets []Target) (engine.AcceptResult, error) {
+	return e.DispatchWith(ctx, ev, targets, nil)
+}
+
+// DispatchWith is Dispatch that also stores the event's subscription
+// deliveries in the same transaction (none when the event is a duplicate).
+func (e *Engine) DispatchWith(ctx context.Context, ev *engine.Event, targets []Target, deliveries []store.DeliveryCreate) (engine.AcceptResult, error) {
 	if ev.ID == "" {
 		ev.ID = newID()
 	}
 	if ev.ReceivedAt.IsZero() {
 		ev.ReceivedAt = e.cfg.Now().UTC()
 	}
-	item := store.EventWithRuns{Event: ev}
+	item := store.EventWithRuns{Event: ev, Deliveries: deliveries}
 	for _, t := range targets {
 		item.Runs = append(item.Runs, e.newRun(t, ev))
 	}
 	req := &acceptReq{item: item, done: make(chan acceptResp, 1)}
+	// Cached before the commit: the commit hands the first steps to the
+	// workers at once, and they must not read the event back.
+	e.events.put(ev)
 	select {
 	case e.accepts <- req:
 	case <-ctx.Done():
@@ -50,9 +59,6 @@ func (e *Engine) Dispatch(ctx context.Context, ev *engine.Event, targets []Targe
 	case r := <-req.done:
 		if r.err != nil {
 			return engine.AcceptResult{}, r.err
-		}
-		if !r.res.Duplicate {
-			e.events.put(ev)
 		}
 		return engine.AcceptResult{EventID: r.res.EventID, Duplicate: r.res.Duplicate, RunIDs: r.res.RunIDs}, nil
 	case <-ctx.Done():

@@ -100,6 +100,7 @@ type Engine struct {
 	queue       *jobQueue
 	wake        chan struct{}
 	events      *eventCache
+	outcomes    *stepCache
 
 	busy    atomic.Int64 // workers executing a step
 	pending atomic.Int64 // jobs taken in and not yet committed as done
@@ -121,6 +122,7 @@ func New(cfg Config) (*Engine, error) {
 		queue:       newJobQueue(),
 		wake:        make(chan struct{}, 1),
 		events:      newEventCache(4096),
+		outcomes:    newStepCache(4096),
 	}, nil
 }
 

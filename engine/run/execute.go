@@ -94,7 +94,10 @@ func (e *Engine) prepare(ctx context.Context, job *store.Job) (*workflow.Workflo
 	if err != nil {
 		return nil, st, nil, err
 	}
-	if len(st.Needs) > 0 || job.Phase > 0 {
+	if job.Phase == 0 && len(st.Needs) > 0 {
+		env.Steps, _ = e.outcomes.get(job.RunID, st.Needs)
+	}
+	if env.Steps == nil && (len(st.Needs) > 0 || job.Phase > 0) {
 		if err := e.loadSteps(ctx, env, job); err != nil {
 			return nil, st, nil, err
 		}

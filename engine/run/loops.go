@@ -69,6 +69,7 @@ func (e *Engine) commitCompletions(ctx context.Context, batch []store.Completion
 			Completions: batch, Owner: e.cfg.Owner, Lease: e.cfg.Lease, Now: e.cfg.Now(),
 		})
 		if err == nil {
+			e.outcomes.put(batch)
 			e.enqueue(jobs)
 			e.pending.Add(-int64(len(batch)))
 			return

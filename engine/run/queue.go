@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/hookflow/hookflow/engine"
+	"github.com/hookflow/hookflow/engine/expr"
 	"github.com/hookflow/hookflow/engine/store"
 )
 
@@ -104,4 +105,60 @@ func (c *eventCache) get(id string) (*engine.Event, bool) {
 	defer c.mu.Unlock()
 	ev, ok := c.items[id]
 	return ev, ok
+}
+
+// stepCache keeps the outcomes this node committed, by run, so that a step
+// whose needs all finished here reads them from memory instead of the
+// store. It is bounded by runs; a miss reads the store.
+type stepCache struct {
+	mu    sync.Mutex
+	max   int
+	runs  map[string]map[string]*expr.StepState
+	order []string
+}
+
+func newStepCache(max int) *stepCache {
+	return &stepCache{max: max, runs: make(map[string]map[string]*expr.StepState, max)}
+}
+
+// put records committed outcomes.
+func (c *stepCache) put(cs []store.Completion) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := range cs {
+		done := &cs[i]
+		if done.Status == store.StatusQueued {
+			continue
+		}
+		steps, ok := c.runs[done.RunID]
+		if !ok {
+			if len(c.order) >= c.max {
+				delete(c.runs, c.order[0])
+				c.order = c.order[1:]
+			}
+			steps = map[string]*expr.StepState{}
+			c.runs[done.RunID] = steps
+			c.order = append(c.order, done.RunID)
+		}
+		steps[done.StepID] = &expr.StepState{Status: done.Status, Output: done.Output, Error: done.Error, Attempts: done.Attempt}
+	}
+}
+
+// get returns the states of the named steps if every one is known.
+func (c *stepCache) get(runID string, ids []string) (map[string]*expr.StepState, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	steps, ok := c.runs[runID]
+	if !ok {
+		return nil, false
+	}
+	out := make(map[string]*expr.StepState, len(ids))
+	for _, id := range ids {
+		st, ok := steps[id]
+		if !ok {
+			return nil, false
+		}
+		out[id] = st
+	}
+	return out, true
 }

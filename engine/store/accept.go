@@ -247,6 +247,9 @@ func (plan *acceptPlan) apply(tx *gorm.DB) ([]AcceptResult, error) {
 	if err := plan.insertSteps(tx, runs, created); err != nil {
 		return nil, err
 	}
+	if err := plan.insertDeliveries(tx, out); err != nil {
+		return nil, err
+	}
 	for i := range plan.events {
 		if out[i].Duplicate {
 			continue
@@ -445,6 +448,42 @@ func (plan *acceptPlan) insertSteps(tx *gorm.DB, runs []*runPlan, created map[st
 	})
 	if err != nil {
 		return fmt.Errorf("insert steps: %w", err)
+	}
+	return nil
+}
+
+// insertDeliveries inserts the deliveries of the events that are not
+// duplicates. A delivery created with an Owner is leased to it at once,
+// its first attempt counted.
+func (plan *acceptPlan) insertDeliveries(tx *gorm.DB, out []AcceptResult) error {
+	type ref struct {
+		ev *eventPlan
+		dc *DeliveryCreate
+	}
+	var refs []ref
+	for i := range plan.events {
+		if out[i].Duplicate {
+			continue
+		}
+		ep := &plan.events[i]
+		for j := range ep.p.Deliveries {
+			refs = append(refs, ref{ep, &ep.p.Deliveries[j]})
+		}
+	}
+	err := chunks(refs, 500, func(part []ref) error {
+		q := newQuery(`INSERT INTO deliveries (id, subscription_id, event_id, event_type, status, attempts, run_at, lease_owner, lease_until, created_at) VALUES `)
+		for _, r := range part {
+			attempts, until := 0, any(nil)
+			if r.dc.Owner != "" {
+				attempts, until = 1, plan.until
+			}
+			ev := r.ev.p.Event
+			q.row(r.dc.ID, r.dc.SubscriptionID, ev.ID, ev.Type, DeliveryPending, attempts, plan.now, r.dc.Owner, until, plan.now)
+		}
+		return q.sql(` ON CONFLICT DO NOTHING`).execErr(tx)
+	})
+	if err != nil {
+		return fmt.Errorf("insert deliveries: %w", err)
 	}
 	return nil
 }

@@ -24,6 +24,11 @@ import (
 // batched UPDATE … FROM joins (which filter on status = 'running' but are
 // best served by the primary key) when many steps are running.
 //
+// deliveries is the subscriptions' job queue: deliveries_due serves
+// claims (per subscription, oldest run_at first, only what is pending and
+// not leased) and deliveries_leased lease extension and rescue, in the
+// same way as the steps' indexes.
+//
 // {{blob}} and {{serial}} are replaced per dialect.
 const schemaV1 = `
 CREATE TABLE IF NOT EXISTS events (
@@ -107,6 +112,65 @@ CREATE TABLE IF NOT EXISTS kv (
 	expires_at  BIGINT,
 	updated_at  BIGINT NOT NULL,
 	PRIMARY KEY (namespace, key)
+);
+CREATE TABLE IF NOT EXISTS subscriptions (
+	id              TEXT PRIMARY KEY,
+	name            TEXT NOT NULL,
+	url             TEXT NOT NULL,
+	method          TEXT NOT NULL,
+	content_type    TEXT NOT NULL,
+	max_attempts    INTEGER NOT NULL,
+	active          INTEGER NOT NULL,
+	secret          TEXT NOT NULL DEFAULT '',
+	events          TEXT NOT NULL,
+	description     TEXT NOT NULL DEFAULT '',
+	headers         TEXT,
+	rate_limit      DOUBLE PRECISION NOT NULL DEFAULT 0,
+	disabled_reason TEXT NOT NULL DEFAULT '',
+	disabled_at     BIGINT,
+	failing_since   BIGINT,
+	notice_pending  INTEGER NOT NULL DEFAULT 0,
+	version         INTEGER NOT NULL DEFAULT 1,
+	created_at      BIGINT NOT NULL,
+	updated_at      BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS subscriptions_created ON subscriptions (created_at, id);
+CREATE TABLE IF NOT EXISTS deliveries (
+	id              TEXT PRIMARY KEY,
+	subscription_id TEXT NOT NULL,
+	event_id        TEXT NOT NULL,
+	event_type      TEXT NOT NULL,
+	status          TEXT NOT NULL,
+	attempts        INTEGER NOT NULL DEFAULT 0,
+	series          INTEGER NOT NULL DEFAULT 1,
+	series_base     INTEGER NOT NULL DEFAULT 0,
+	run_at          BIGINT NOT NULL,
+	lease_owner     TEXT NOT NULL DEFAULT '',
+	lease_until     BIGINT,
+	last_status     INTEGER NOT NULL DEFAULT 0,
+	error           TEXT NOT NULL DEFAULT '',
+	created_at      BIGINT NOT NULL,
+	finished_at     BIGINT
+);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (subscription_id, run_at) WHERE status = 'pending' AND lease_until IS NULL;
+CREATE INDEX IF NOT EXISTS deliveries_leased ON deliveries (lease_until) WHERE lease_until IS NOT NULL;
+CREATE INDEX IF NOT EXISTS deliveries_subscription ON deliveries (subscription_id, created_at, id);
+CREATE INDEX IF NOT EXISTS deliveries_created ON deliveries (created_at);
+CREATE TABLE IF NOT EXISTS delivery_attempts (
+	id          {{serial}},
+	delivery_id TEXT NOT NULL,
+	attempt     INTEGER NOT NULL,
+	series      INTEGER NOT NULL,
+	started_at  BIGINT NOT NULL,
+	duration_ms BIGINT NOT NULL,
+	status      INTEGER NOT NULL DEFAULT 0,
+	response    {{blob}},
+	error       TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS delivery_attempts_delivery ON delivery_attempts (delivery_id, id);
+CREATE TABLE IF NOT EXISTS event_types (
+	name        TEXT PRIMARY KEY,
+	first_seen  BIGINT NOT NULL
 )`
 
 // migrations are applied in order; hookflow_schema remembers how many were.

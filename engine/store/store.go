@@ -44,7 +44,7 @@ type Store interface {
 	// runs in the same transaction as the rest of the batch. An event whose
 	// DedupeKey is already stored (or appears earlier in the batch) is not
 	// stored again: its result has Duplicate set and the first event's id,
-	// and none of its runs are created. A run whose (event, workflow) pair
+	// and none of its runs or deliveries are created. A run whose (event, workflow) pair
 	// exists is not created again. When Owner is set, steps that are ready
 	// at once are created already leased to Owner and returned as jobs.
 	Accept(ctx context.Context, p AcceptParams) ([]AcceptResult, error)
@@ -119,6 +119,10 @@ type Store interface {
 	// until 0, so ingest never waits long.
 	Prune(ctx context.Context, p PruneParams) (int, error)
 
+	// SubscriptionStore holds subscriptions, their deliveries and the
+	// event types seen.
+	SubscriptionStore
+
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	// Close releases the database.
@@ -139,6 +143,9 @@ type AcceptParams struct {
 type EventWithRuns struct {
 	Event *engine.Event // ID and ReceivedAt must be set
 	Runs  []RunCreate
+	// Deliveries are the subscription deliveries of the event, stored in
+	// the same transaction (none for a duplicate).
+	Deliveries []DeliveryCreate
 }
 
 // RunCreate describes a new run and all its steps.
@@ -325,4 +332,267 @@ type Version struct {
 	Version   int       `json:"version"`
 	Source    string    `json:"source,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
+}
+
+// ErrConflict is returned (wrapped) when a row changed since it was read.
+var ErrConflict = errors.New("changed concurrently")
+
+// Delivery statuses: a delivery is pending until an attempt succeeds
+// (succeeded) or its attempts are used up or a failure is permanent
+// (failed).
+const (
+	DeliveryPending   = "pending"
+	DeliverySucceeded = StatusSucceeded
+	DeliveryFailed    = StatusFailed
+)
+
+// SubscriptionStore is the part of Store that serves published-event
+// subscriptions (SPEC 4). Deliveries are a job queue of their own: Accept
+// creates them with their event, DeliveryClaim leases due ones fairly
+// across subscriptions, DeliveryComplete records outcomes in batches, and
+// DeliveryRescue hands back deliveries whose worker died.
+type SubscriptionStore interface {
+	// SubscriptionCreate stores a new subscription; ID, CreatedAt and
+	// UpdatedAt must be set. Version becomes 1.
+	SubscriptionCreate(ctx context.Context, sub *Subscription) error
+	// SubscriptionGet returns one subscription, Secret included.
+	SubscriptionGet(ctx context.Context, id string) (*Subscription, error)
+	// SubscriptionList returns subscriptions newest first, filtered, with
+	// a cursor for the next page ("" on the last page).
+	SubscriptionList(ctx context.Context, p SubscriptionListParams) ([]*Subscription, string, error)
+	// SubscriptionUpdate writes every field of sub but ID, CreatedAt and
+	// FailingSince, when the stored Version is still sub.Version (else
+	// ErrConflict), and increments Version. Reactivating (Active true)
+	// clears the health clock.
+	SubscriptionUpdate(ctx context.Context, sub *Subscription) error
+	// SubscriptionDelete removes a subscription with its deliveries and
+	// their attempts.
+	SubscriptionDelete(ctx context.Context, id string) error
+	// SubscriptionNoticeDone records that the subscription.disabled event
+	// of the deactivation at disabledAt was published.
+	SubscriptionNoticeDone(ctx context.Context, id string, disabledAt time.Time) error
+
+	// DeliveryClaim leases up to Limit due pending deliveries of active
+	// subscriptions to Owner until Now+Lease, at most PerSubscription of
+	// each subscription and none of those in Exclude, oldest first, and
+	// counts an attempt on each. Each job carries its subscription and
+	// event. On PostgreSQL it uses FOR UPDATE SKIP LOCKED.
+	DeliveryClaim(ctx context.Context, p DeliveryClaimParams) ([]*DeliveryJob, error)
+	// DeliveryExtend moves the lease of every delivery leased to owner to
+	// until.
+	DeliveryExtend(ctx context.Context, owner string, until time.Time) error
+	// DeliveryComplete records outcomes in one transaction (see
+	// DeliveryResult) and returns the subscriptions it deactivated. A
+	// result whose delivery is no longer leased to that owner and attempt
+	// is dropped.
+	DeliveryComplete(ctx context.Context, p DeliveryCompleteParams) ([]*Subscription, error)
+	// DeliveryRescue hands back leased deliveries (see
+	// DeliveryRescueParams): they become due again and the attempt counted
+	// at their claim is taken back. It returns how many it handed back.
+	DeliveryRescue(ctx context.Context, p DeliveryRescueParams) (int, error)
+	// DeliveryRetry starts a fresh attempt series, due at Now, for the
+	// deliveries chosen by p that are not being attempted, and returns how
+	// many it restarted.
+	DeliveryRetry(ctx context.Context, p DeliveryRetryParams) (int, error)
+	// DeliveryGet returns one delivery.
+	DeliveryGet(ctx context.Context, id string) (*Delivery, error)
+	// DeliveryList returns a subscription's deliveries newest first, with a
+	// cursor for the next page ("" on the last page).
+	DeliveryList(ctx context.Context, p DeliveryListParams) ([]*Delivery, string, error)
+	// DeliveryAttemptList returns a delivery's attempts in order.
+	DeliveryAttemptList(ctx context.Context, deliveryID string) ([]*DeliveryAttempt, error)
+	// DeliveryPrune deletes, in one batch of at most Limit, finished
+	// deliveries created before Before with their attempts, and returns
+	// how many it deleted; callers loop until 0.
+	DeliveryPrune(ctx context.Context, p PruneParams) (int, error)
+
+	// EventTypeSeen records that an event of type name was published.
+	EventTypeSeen(ctx context.Context, name string, now time.Time) error
+	// EventTypeList returns the event types seen, by name.
+	EventTypeList(ctx context.Context) ([]*EventType, error)
+}
+
+// Subscription is a stored subscription: where and how matching published
+// events are delivered.
+type Subscription struct {
+	ID          string
+	Name        string
+	URL         string
+	Method      string
+	ContentType string
+	MaxAttempts int
+	Active      bool
+	// Secret signs the deliveries; it never leaves the server.
+	Secret      string `json:"-"`
+	Events      []string
+	Description string
+	Headers     map[string]string
+	// RateLimit is deliveries per second; 0 means no limit.
+	RateLimit float64
+	// DisabledReason and DisabledAt say why and when the subscription was
+	// deactivated automatically.
+	DisabledReason string
+	DisabledAt     *time.Time
+	// FailingSince is the first failed attempt since the last success.
+	FailingSince *time.Time
+	// NoticePending is true until the subscription.disabled event of the
+	// last deactivation was published.
+	NoticePending bool
+	// Version counts updates, for optimistic concurrency.
+	Version   int
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// SubscriptionListParams filters a subscription list.
+type SubscriptionListParams struct {
+	// Active, when set, keeps the subscriptions in that state;
+	// NoticePending keeps those whose subscription.disabled event is not
+	// published yet.
+	Active        *bool
+	NoticePending bool
+	Limit         int // default 50, at most 500
+	Cursor        string
+}
+
+// DeliveryCreate is one delivery of a new event to a subscription.
+type DeliveryCreate struct {
+	ID             string
+	SubscriptionID string
+	// Owner, when set, creates the delivery leased to Owner until
+	// Now+Lease of the AcceptParams, its first attempt counted, so that
+	// Owner attempts it at once (the test endpoint).
+	Owner string
+}
+
+// Delivery is a stored delivery.
+type Delivery struct {
+	ID             string
+	SubscriptionID string
+	EventID        string
+	EventType      string
+	Status         string
+	// Attempts counts the attempts of every series; SeriesAttempts those
+	// of the current one. Series counts from 1; each retry starts one.
+	Attempts       int
+	Series         int
+	SeriesAttempts int
+	// NextAttemptAt is when a pending delivery is due.
+	NextAttemptAt *time.Time
+	// InFlight is true while an attempt holds the delivery's lease.
+	InFlight bool
+	// LastStatus is the HTTP status of the last attempt (0 for none).
+	LastStatus int
+	Error      string
+	CreatedAt  time.Time
+	FinishedAt *time.Time
+}
+
+// DeliveryAttempt is one recorded attempt of a delivery.
+type DeliveryAttempt struct {
+	DeliveryID string
+	Attempt    int
+	Series     int
+	StartedAt  time.Time
+	DurationMS int64
+	// Status is the response's HTTP status, 0 when none came back.
+	Status int
+	// Response is the response body, cut at MaxResponseBody bytes.
+	Response []byte
+	Error    string
+}
+
+// MaxResponseBody caps the response body kept with an attempt.
+const MaxResponseBody = 64 << 10
+
+// DeliveryJob is a delivery leased to a worker.
+type DeliveryJob struct {
+	ID           string
+	Subscription *Subscription
+	// Event is the delivered event with Raw; nil when it was deleted.
+	Event *engine.Event
+	// Attempt is this attempt's number over every series, from 1;
+	// SeriesAttempt its number in the current series.
+	Attempt       int
+	SeriesAttempt int
+	Series        int
+	Owner         string
+}
+
+// DeliveryClaimParams says who claims how many deliveries.
+type DeliveryClaimParams struct {
+	Owner string
+	Limit int
+	// PerSubscription caps the deliveries of one subscription in a claim
+	// (default 64); Exclude names subscriptions to skip (those whose
+	// claimed work is still waiting).
+	PerSubscription int
+	Exclude         []string
+	Lease           time.Duration
+	Now             time.Time
+}
+
+// DeliveryResult is the outcome of one attempt. Status DeliverySucceeded
+// or DeliveryFailed finishes the delivery; DeliveryPending schedules the
+// next attempt at RunAt. The attempt is recorded. Healthy (the attempt
+// succeeded) resets the subscription's health clock; a failed attempt
+// starts it when it is not running, and a subscription whose clock has
+// run for DisableAfter, or whose result has Gone set, is deactivated.
+type DeliveryResult struct {
+	ID             string
+	SubscriptionID string
+	Attempt        int // the claimed attempt; a mismatch drops the result
+	Owner          string
+	Status         string
+	RunAt          time.Time
+	Record         DeliveryAttempt
+	Healthy        bool
+	// Gone (the endpoint answered 410) deactivates the subscription.
+	Gone bool
+	// Release hands the delivery back, due at RunAt, without recording
+	// an attempt: the attempt counted at the claim is taken back (a worker
+	// that dropped work it had not started).
+	Release bool
+}
+
+// DeliveryCompleteParams is a batch of outcomes.
+type DeliveryCompleteParams struct {
+	Results []DeliveryResult
+	Owner   string // for results without one
+	Now     time.Time
+	// DisableAfter is how long a subscription may fail before it is
+	// deactivated; 0 never deactivates for that reason.
+	DisableAfter time.Duration
+}
+
+// DeliveryRescueParams chooses the leases to hand back: those that ended
+// before Now, or every lease of Owner (a node that stops), or every lease
+// not held by AnyOwnerBut (a single-node store at start).
+type DeliveryRescueParams struct {
+	Now         time.Time
+	Owner       string
+	AnyOwnerBut string
+}
+
+// DeliveryRetryParams chooses deliveries to restart: the one named by ID,
+// or the failed deliveries of SubscriptionID created at or after Since.
+type DeliveryRetryParams struct {
+	ID             string
+	SubscriptionID string
+	Since          time.Time
+	Now            time.Time
+}
+
+// DeliveryListParams filters a delivery list.
+type DeliveryListParams struct {
+	SubscriptionID string
+	Status         string
+	Limit          int // default 50, at most 500
+	Cursor         string
+}
+
+// EventType is a published event type that was seen.
+type EventType struct {
+	Name      string
+	FirstSeen time.Time
 }

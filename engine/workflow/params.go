@@ -103,11 +103,26 @@ func structFields(t reflect.Type, depth int) []*field {
 		}
 		f.secret = sf.Tag.Get("secret") == "true"
 		if d := sf.Tag.Get("default"); d != "" {
-			f.def = d
+			f.def = typedDefault(d, derefType(sf.Type).Kind())
 		}
 		out = append(out, f)
 	}
 	return out
+}
+
+// typedDefault turns a default tag into a value of the field's kind, so
+// the schema says "default": 200, not "200".
+func typedDefault(tag string, k reflect.Kind) any {
+	var v any
+	switch k {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64, reflect.Bool:
+		if json.Unmarshal([]byte(tag), &v) == nil {
+			return v
+		}
+	}
+	return tag
 }
 
 func derefType(t reflect.Type) reflect.Type {

@@ -45,6 +45,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	cases = append(cases, jobCases()...)
 	cases = append(cases, readCases()...)
 	cases = append(cases, stateCases()...)
+	cases = append(cases, subscriptionCases()...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
