@@ -246,14 +246,14 @@ func TestHTTPSigningEdges(t *testing.T) {
 	if _, err := def.Action.Run(t.Context(), &engine.Step{Item: -1, DeliveryID: "msg_x", Params: p}); err != nil {
 		t.Fatal(err)
 	}
-	got := rc3.only(t).Header
+	gotHeader := rc3.only(t).Header
 	for _, h := range []string{"X-Signature", "webhook-timestamp", "webhook-signature"} {
-		if v := got.Get(h); v != "" {
+		if v := gotHeader.Get(h); v != "" {
 			t.Errorf("unsigned request carries %s: %s", h, v)
 		}
 	}
-	if got.Get("webhook-id") != "msg_x" {
-		t.Errorf("unsigned request has webhook-id %q, want the delivery id", got.Get("webhook-id"))
+	if gotHeader.Get("webhook-id") != "msg_x" {
+		t.Errorf("unsigned request has webhook-id %q, want the delivery id", gotHeader.Get("webhook-id"))
 	}
 
 	// The secret is declared secret, so the executor redacts it.
