@@ -22,8 +22,11 @@ type Deliverer struct {
 	sched   *scheduler
 	results chan store.DeliveryResult
 	wake    chan struct{}
-	// side tracks goroutines that outlive a loop: notices, wake timers.
+	// side tracks goroutines that outlive a loop: notices.
 	side sync.WaitGroup
+	// claimSubs is how many subscriptions the last claim found work for
+	// (claim loop only).
+	claimSubs int
 }
 
 // New returns a deliverer; it does nothing until Run.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/builtin"
+	"github.com/hookflow/hookflow/engine/suggest"
 )
 
 // Messages of the validator, used again by the tests.
@@ -132,7 +133,7 @@ func (v *validator) name(n *ast.IdentifierNode) {
 		if v.opt.Foreach {
 			names = append(slices.Clip(names), loopNames...)
 		}
-		v.fail(n, "unknown name %q%s", n.Value, suggest(n.Value, names))
+		v.fail(n, "unknown name %q%s", n.Value, didYouMean(n.Value, names))
 	}
 }
 
@@ -172,7 +173,7 @@ func (v *validator) field(m *ast.MemberNode, what string, fields []string) {
 	case !ok:
 		v.fail(m.Property, "index %s with a field name, like %s.%s", what, what, fields[0])
 	case !slices.Contains(fields, s.Value):
-		v.fail(m.Property, "unknown field %q of %s%s", s.Value, what, suggest(s.Value, fields))
+		v.fail(m.Property, "unknown field %q of %s%s", s.Value, what, didYouMean(s.Value, fields))
 	}
 }
 
@@ -204,7 +205,7 @@ func (v *validator) steps(chain []*ast.MemberNode) {
 func (v *validator) call(n *ast.CallNode) {
 	if id, ok := n.Callee.(*ast.IdentifierNode); ok {
 		if !isFunction(id.Value) {
-			v.fail(id, "unknown function %q%s", id.Value, suggest(id.Value, functionNames()))
+			v.fail(id, "unknown function %q%s", id.Value, didYouMean(id.Value, functionNames()))
 		}
 	} else {
 		v.walk(n.Callee)
@@ -237,47 +238,14 @@ func functionNames() []string {
 	return names
 }
 
-// suggest returns `; did you mean "x"?` for the candidate closest to name,
-// or "" when none is close.
-func suggest(name string, candidates []string) string {
-	best, bestD := "", 3
-	for _, c := range candidates {
-		d := distance(strings.ToLower(name), strings.ToLower(c))
-		if d < bestD && d < len(name) {
-			best, bestD = c, d
-		}
-	}
+// didYouMean returns `; did you mean "x"?` for the candidate closest to
+// name, or "" when none is close.
+func didYouMean(name string, candidates []string) string {
+	best := suggest.Closest(name, candidates)
 	if best == "" {
 		return ""
 	}
 	return fmt.Sprintf("; did you mean %q?", best)
-}
-
-// distance is the Levenshtein distance between a and b, counting a swap of
-// two neighbouring letters as one edit.
-func distance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev2 := make([]int, len(rb)+1)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(rb)]
 }
 
 // byteOffset converts expr's location (a count of runes) to a byte offset

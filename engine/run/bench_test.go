@@ -2,23 +2,17 @@ package run_test
 
 import (
 	"context"
-	"net/url"
-	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"database/sql"
-
-	"github.com/google/uuid"
 	"github.com/hookflow/hookflow/engine"
 	"github.com/hookflow/hookflow/engine/run"
 	"github.com/hookflow/hookflow/engine/store"
+	"github.com/hookflow/hookflow/engine/store/storetest"
 	"github.com/hookflow/hookflow/engine/workflow"
-	_ "github.com/jackc/pgx/v5/stdlib"
 )
 
 // countingStore counts the step outcomes that were committed.
@@ -117,23 +111,4 @@ func benchFanout(b *testing.B, dsn string) {
 }
 
 // benchPostgres returns a DSN on a fresh schema of the test PostgreSQL.
-func benchPostgres(b *testing.B) string {
-	base := os.Getenv("HOOKFLOW_TEST_POSTGRES")
-	if base == "" {
-		base = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	}
-	db, err := sql.Open("pgx", base)
-	if err != nil {
-		b.Fatal(err)
-	}
-	name := "b_" + strings.ReplaceAll(uuid.NewString(), "-", "")
-	if _, err := db.Exec(`CREATE SCHEMA ` + name); err != nil {
-		b.Fatalf("PostgreSQL unreachable (%v); start it with pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start", err)
-	}
-	b.Cleanup(func() { db.Exec(`DROP SCHEMA ` + name + ` CASCADE`); db.Close() })
-	u, _ := url.Parse(base)
-	q := u.Query()
-	q.Set("search_path", name)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+func benchPostgres(b *testing.B) string { return storetest.PostgresDSN(b) }

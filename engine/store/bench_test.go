@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"github.com/hookflow/hookflow/engine/store/storetest"
 	"path/filepath"
 	"testing"
 	"time"
@@ -22,7 +23,7 @@ func BenchmarkFanout3SQLite(b *testing.B) {
 }
 
 func BenchmarkFanout3Postgres(b *testing.B) {
-	benchFanout3(b, openPostgres(b, newSchema(b)))
+	benchFanout3(b, openPostgres(b, storetest.PostgresDSN(b)))
 }
 
 func BenchmarkChain3SQLite(b *testing.B) {
@@ -30,7 +31,7 @@ func BenchmarkChain3SQLite(b *testing.B) {
 }
 
 func BenchmarkChain3Postgres(b *testing.B) {
-	benchChain3(b, openPostgres(b, newSchema(b)))
+	benchChain3(b, openPostgres(b, storetest.PostgresDSN(b)))
 }
 
 // benchFanout3 accepts b.N/3 runs of three independent steps, then claims
