@@ -101,7 +101,7 @@ func newApp(ctx context.Context, cfg serveConfig, io IO) (*App, error) {
 		st.Close()
 		return nil, err
 	}
-	if a.subs, err = newSubscriptions(a); err != nil {
+	if a.subs, err = newSubscriptions(ctx, a); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -157,9 +157,7 @@ func (a *App) Start(ctx context.Context) error {
 	if err := a.engine.Start(ctx); err != nil {
 		return err
 	}
-	if err := a.subs.start(ctx); err != nil {
-		return err
-	}
+	a.subs.start(ctx)
 	if err := a.loader.watch(ctx); err != nil {
 		return err
 	}

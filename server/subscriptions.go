@@ -50,8 +50,10 @@ type globSub struct {
 	globs []string
 }
 
-// newSubscriptions builds the deliverer with its own guarded client.
-func newSubscriptions(a *App) (*subscriptions, error) {
+// newSubscriptions builds the deliverer with its own guarded client and
+// reads the index, so that events published as soon as the engine starts
+// (by runs resumed from an earlier process) find their subscriptions.
+func newSubscriptions(ctx context.Context, a *App) (*subscriptions, error) {
 	allow, err := actions.ParseAllowList(a.cfg.AllowPrivate)
 	if err != nil {
 		return nil, fmt.Errorf("settings: %w", err)
@@ -70,16 +72,15 @@ func newSubscriptions(a *App) (*subscriptions, error) {
 	if err != nil {
 		return nil, fmt.Errorf("settings: retry_schedule: %w", err)
 	}
-	s.index.Store(&subIndex{})
+	if err := s.refresh(ctx); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
-// start reads the index and runs the deliverer and the index refresher
-// until ctx ends; the App's wait group tracks them.
-func (s *subscriptions) start(ctx context.Context) error {
-	if err := s.refresh(ctx); err != nil {
-		return err
-	}
+// start runs the deliverer and the index refresher until ctx ends; the
+// App's wait group tracks them.
+func (s *subscriptions) start(ctx context.Context) {
 	s.app.wg.Add(2)
 	go func() {
 		defer s.app.wg.Done()
@@ -102,7 +103,6 @@ func (s *subscriptions) start(ctx context.Context) error {
 			}
 		}
 	}()
-	return nil
 }
 
 // refresh rebuilds the index from the active subscriptions.

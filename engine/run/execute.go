@@ -40,7 +40,12 @@ func (e *Engine) execute(ctx context.Context, job *store.Job) store.Completion {
 	} else {
 		var rec *store.AttemptRecord
 		out, rec, err = e.runItem(ctx, w, st, job, env, -1)
-		c.Attempts = []*store.AttemptRecord{rec}
+		if rec.Error != "" || len(rec.Exchanges) > 0 || job.Attempt > 1 {
+			// An attempt that sent nothing and failed in nothing adds no
+			// information to the step's own record; keeping it would cost
+			// a row per pure step (transform, log) on the hot path.
+			c.Attempts = []*store.AttemptRecord{rec}
+		}
 	}
 	if err == nil {
 		c.Status, c.Output, c.Finished = store.StatusSucceeded, out, e.cfg.Now()
