@@ -351,6 +351,14 @@ func TestReplayAndTestEndpoint(t *testing.T) {
 	if last := got[len(got)-1]; !strings.Contains(string(last.body), `"type":"test"`) || last.sigErr != nil {
 		t.Fatalf("test body %s, signature %v", last.body, last.sigErr)
 	}
+	_, list := app.call("GET", "/subscriptions/"+id+"/deliveries", nil)
+	_, detail := app.call("GET", "/deliveries/"+ans["delivery_id"].(string), nil)
+	_, testAns := app.call("POST", "/subscriptions/"+id+"/test", nil)
+	for _, raw := range [][]byte{list, detail, testAns} {
+		if bytes.Contains(raw, []byte(subSecret)) || !bytes.Contains(raw, []byte(`"`)) {
+			t.Fatalf("an answer holds the secret, or nothing: %s", raw)
+		}
+	}
 }
 
 const onDisabled = `

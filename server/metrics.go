@@ -22,6 +22,7 @@ type metrics struct {
 	stepTime  *prometheus.HistogramVec
 	retries   *prometheus.CounterVec
 	stepsDone *prometheus.CounterVec
+	delivered *prometheus.CounterVec
 }
 
 func newMetrics(a *App) *metrics {
@@ -36,10 +37,21 @@ func newMetrics(a *App) *metrics {
 		Help: "Step attempts that failed and were scheduled again, by action."}, []string{"action"})
 	m.stepsDone = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hookflow_steps_total",
 		Help: "Finished step attempts by action and resulting status."}, []string{"action", "status"})
-	m.reg.MustRegister(m.requests, m.accepted, m.stepTime, m.retries, m.stepsDone,
+	m.delivered = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hookflow_delivery_attempts_total",
+		Help: "Subscription delivery attempts by resulting delivery status (pending means a retry is scheduled)."}, []string{"status"})
+	m.reg.MustRegister(m.delivered, m.requests, m.accepted, m.stepTime, m.retries, m.stepsDone,
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{Namespace: "hookflow"}),
 		&stateCollector{a: a})
 	return m
+}
+
+// deliveriesCommitted counts committed delivery attempts.
+func (m *metrics) deliveriesCommitted(batch []store.DeliveryResult) {
+	for _, r := range batch {
+		if !r.Release {
+			m.delivered.WithLabelValues(r.Status).Inc()
+		}
+	}
 }
 
 // eventAccepted counts a stored event by its source.
@@ -95,7 +107,8 @@ type stateCollector struct{ a *App }
 
 var (
 	queueDesc = prometheus.NewDesc("hookflow_queue_depth", "Steps leased to this node waiting for a worker.", nil, nil)
-	busyDesc  = prometheus.NewDesc("hookflow_steps_in_flight", "Steps executing on this node now (deliveries in flight).", nil, nil)
+	busyDesc  = prometheus.NewDesc("hookflow_steps_in_flight", "Steps executing on this node now.", nil, nil)
+	delivDesc = prometheus.NewDesc("hookflow_deliveries_in_flight", "Subscription delivery attempts being sent from this node now.", nil, nil)
 	runsDesc  = prometheus.NewDesc("hookflow_recent_runs", "Runs by status among the newest 500 in the store.", []string{"status"}, nil)
 )
 
@@ -103,6 +116,7 @@ var (
 func (s *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- queueDesc
 	ch <- busyDesc
+	ch <- delivDesc
 	ch <- runsDesc
 }
 
@@ -110,6 +124,11 @@ func (s *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 func (s *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(queueDesc, prometheus.GaugeValue, float64(s.a.engine.Queued()))
 	ch <- prometheus.MustNewConstMetric(busyDesc, prometheus.GaugeValue, float64(s.a.engine.Busy()))
+	inFlight := 0
+	if s.a.subs != nil {
+		inFlight = s.a.subs.deliv.InFlight()
+	}
+	ch <- prometheus.MustNewConstMetric(delivDesc, prometheus.GaugeValue, float64(inFlight))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	counts := map[string]int{}

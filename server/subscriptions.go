@@ -68,6 +68,7 @@ func newSubscriptions(ctx context.Context, a *App) (*subscriptions, error) {
 		Schedule: schedule, DisableAfter: a.cfg.File.DisableAfter.std(),
 		Retention: a.cfg.File.Retention.Runs.std(), SingleNode: strings.HasPrefix(a.cfg.DB, "sqlite:"),
 		Notify: s.notifyDisabled, UserAgent: "hookflow/" + version, Logger: a.log,
+		Committed: a.metrics.deliveriesCommitted,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("settings: retry_schedule: %w", err)

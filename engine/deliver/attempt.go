@@ -65,11 +65,11 @@ func (d *Deliverer) send(ctx context.Context, j *store.DeliveryJob, now time.Tim
 	if err != nil {
 		return engine.Permanent(fmt.Errorf("build request: %w", redactURLError(err)))
 	}
+	req.Header.Set("User-Agent", d.cfg.UserAgent)
 	for k, v := range sub.Headers {
 		req.Header.Set(k, v)
 	}
 	req.Header.Set("Content-Type", ctype)
-	req.Header.Set("User-Agent", d.cfg.UserAgent)
 	req.Header.Set(signature.HeaderWebhookID, j.ID)
 	req.Header.Set(signature.HeaderWebhookTimestamp, strconv.FormatInt(now.Unix(), 10))
 	if sub.Secret != "" {

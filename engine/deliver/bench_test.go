@@ -2,22 +2,16 @@ package deliver
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx" for schema setup
-
 	"github.com/hookflow/hookflow/engine/store"
+	"github.com/hookflow/hookflow/engine/store/storetest"
 )
 
 // benchSetup starts a deliverer on a fresh store of backend ("sqlite" or
@@ -114,30 +108,13 @@ func benchSustained(b *testing.B, backend string) {
 }
 
 // benchStore opens a fresh SQLite file, or a fresh schema of the test
-// PostgreSQL (HOOKFLOW_TEST_POSTGRES, or the local cluster).
+// PostgreSQL (storetest.PostgresDSN).
 func benchStore(b *testing.B, backend string) store.Store {
 	b.Helper()
 	if backend == "sqlite" {
 		return openStore(b)
 	}
-	base := os.Getenv("HOOKFLOW_TEST_POSTGRES")
-	if base == "" {
-		base = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	}
-	db, err := sql.Open("pgx", base)
-	if err != nil {
-		b.Fatal(err)
-	}
-	name := "b_" + strings.ReplaceAll(uuid.NewString(), "-", "")
-	if _, err := db.Exec(`CREATE SCHEMA ` + name); err != nil {
-		b.Fatalf("PostgreSQL at %s: %v", base, err)
-	}
-	b.Cleanup(func() { _, _ = db.Exec(`DROP SCHEMA ` + name + ` CASCADE`); db.Close() })
-	u, _ := url.Parse(base)
-	q := u.Query()
-	q.Set("search_path", name)
-	u.RawQuery = q.Encode()
-	st, err := store.Open(context.Background(), u.String(), store.Options{})
+	st, err := store.Open(context.Background(), storetest.PostgresDSN(b), store.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -27,7 +28,12 @@ type Deliverer struct {
 	// claimSubs is how many subscriptions the last claim found work for
 	// (claim loop only).
 	claimSubs int
+	// inFlight counts attempts being sent now.
+	inFlight atomic.Int64
 }
+
+// InFlight returns how many delivery attempts are being sent now.
+func (d *Deliverer) InFlight() int { return int(d.inFlight.Load()) }
 
 // New returns a deliverer; it does nothing until Run.
 func New(cfg Config) (*Deliverer, error) {
@@ -108,7 +114,9 @@ func (d *Deliverer) workLoop(ctx context.Context) {
 		if j == nil {
 			return
 		}
+		d.inFlight.Add(1)
 		res, ok := d.attempt(ctx, j)
+		d.inFlight.Add(-1)
 		d.sched.done(j)
 		if ok {
 			d.results <- res
@@ -137,6 +145,9 @@ func (d *Deliverer) Test(ctx context.Context, sub *store.Subscription, ev *engin
 		return "", store.DeliveryResult{}, fmt.Errorf("store test delivery: %w", err)
 	}
 	j := &store.DeliveryJob{ID: id, Subscription: sub, Event: ev, Attempt: 1, SeriesAttempt: 1, Series: 1, Owner: d.cfg.Owner}
+	// The attempt and its record outlive a caller that goes away: the
+	// delivery is leased to this node and must be completed.
+	ctx = context.WithoutCancel(ctx)
 	res, _ := d.attempt(ctx, j)
 	if err := d.commit(ctx, []store.DeliveryResult{res}); err != nil {
 		return id, res, err

@@ -26,7 +26,8 @@ type scheduler struct {
 	closed   bool
 	perSub   int
 	// lowWater is the queue length below which a subscription wants more;
-	// onLow is called (without the lock) when a queue falls to it.
+	// onLow is called, under the lock, when a queue falls to it: it must
+	// not block nor call the scheduler.
 	lowWater int
 	onLow    func()
 }
@@ -125,7 +126,7 @@ func (s *scheduler) next() *store.DeliveryJob {
 			s.inFlight++
 			s.enqueue(q)
 			if len(q.jobs) == s.lowWater && s.onLow != nil {
-				go s.onLow()
+				s.onLow()
 			}
 			return j
 		}

@@ -102,7 +102,10 @@ func (e *Engine) newRun(t Target, ev *engine.Event) store.RunCreate {
 			pass, err = w.If.Bool(env)
 		}
 		if err != nil {
-			e.cfg.Logger.Warn("workflow filter failed; run skipped", "workflow", w.Name, "event", ev.ID, "err", e.redactor.text(err.Error()))
+			// An expression error fails the run, visibly, rather than
+			// skipping it (SPEC 3.1).
+			rc.Status, rc.Error = store.StatusFailed, "if: "+e.redactor.text(err.Error())
+			return rc
 		}
 		if !pass {
 			rc.Status = store.StatusSkipped

@@ -395,3 +395,19 @@ steps:
 		t.Errorf("error %q does not name the expression", steps["a"].Error)
 	}
 }
+
+func TestFilterErrorFailsRun(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	tg := h.load(`
+name: badfilter
+if: event.body.total > 10
+steps:
+  - { id: a, uses: echo }
+`)
+	e := h.start(nil)
+	r, steps := h.wait(h.dispatch(e, tg, map[string]any{"total": "many"}))
+	if r.Status != store.StatusFailed || len(steps) != 0 || !strings.Contains(r.Error, "if: ") || !strings.Contains(r.Error, "event.body.total > 10") {
+		t.Fatalf("run %s (%q) with %d steps; want failed with the filter's expression", r.Status, r.Error, len(steps))
+	}
+}

@@ -131,10 +131,13 @@ func planRun(rc *RunCreate, plan *acceptPlan) (runPlan, error) {
 	case StatusSkipped:
 		rp.finished = plan.now
 		return rp, nil
+	case StatusFailed:
+		rp.started, rp.finished = plan.now, plan.now
+		return rp, nil
 	case "", StatusQueued:
 		rp.status = StatusQueued
 	default:
-		return rp, fmt.Errorf("status %q: want queued or skipped", rc.Status)
+		return rp, fmt.Errorf("status %q: want queued, skipped or failed", rc.Status)
 	}
 	steps, err := planSteps(rc.Steps)
 	if err != nil {
@@ -394,11 +397,15 @@ func (plan *acceptPlan) insertRuns(tx *gorm.DB, runs []*runPlan, events []*event
 		return cmpStrings(a.e.p.Event.ID, b.e.p.Event.ID, a.r.rc.Workflow, b.r.rc.Workflow)
 	})
 	err := chunks(ps, 500, func(part []pair) error {
-		q := newQuery(`INSERT INTO runs (id, event_id, workflow, version, status, pending, on_error, replay_of, created_at, started_at, finished_at) VALUES `)
+		q := newQuery(`INSERT INTO runs (id, event_id, workflow, version, status, pending, on_error, replay_of, error, failed, created_at, started_at, finished_at) VALUES `)
 		for _, p := range part {
 			rc := p.r.rc
+			failed := 0
+			if p.r.status == StatusFailed {
+				failed = 1
+			}
 			q.row(rc.ID, p.e.p.Event.ID, rc.Workflow, rc.Version, p.r.status, p.r.pending,
-				p.r.onError, rc.ReplayOf, plan.now, p.r.started, p.r.finished)
+				p.r.onError, rc.ReplayOf, rc.Error, failed, plan.now, p.r.started, p.r.finished)
 		}
 		q.sql(` ON CONFLICT DO NOTHING RETURNING id`)
 		return q.scanAll(tx, func(rows *sql.Rows) error {

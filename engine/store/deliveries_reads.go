@@ -156,8 +156,8 @@ WHERE lease_until IS NULL AND `+cond, append([]any{now}, args...)...).exec(tx)
 	return int(n), nil
 }
 
-// DeliveryPrune deletes one batch of old finished deliveries and their
-// attempts.
+// DeliveryPrune deletes one batch of old deliveries that are finished or
+// whose subscription is gone, with their attempts.
 func (s *gormStore) DeliveryPrune(ctx context.Context, p PruneParams) (int, error) {
 	limit := p.Limit
 	if limit <= 0 {
@@ -166,7 +166,8 @@ func (s *gormStore) DeliveryPrune(ctx context.Context, p PruneParams) (int, erro
 	var deleted int
 	err := s.write(ctx, func(tx *gorm.DB) error {
 		var ids []string
-		err := newQuery(`SELECT id FROM deliveries WHERE created_at < $1 AND status <> 'pending' ORDER BY created_at LIMIT $2`,
+		err := newQuery(`SELECT id FROM deliveries d WHERE created_at < $1 AND (status <> 'pending'
+	OR NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = d.subscription_id)) ORDER BY created_at LIMIT $2`,
 			micros(p.Before), limit).scanAll(tx, func(rows *sql.Rows) error {
 			var id string
 			err := rows.Scan(&id)

@@ -32,7 +32,8 @@ func (s *gormStore) Prune(ctx context.Context, p PruneParams) (int, error) {
 			}
 		}
 		res := tx.Exec(`DELETE FROM events WHERE id IN (SELECT id FROM events e WHERE e.received_at < ?
-AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.event_id = e.id) ORDER BY e.received_at LIMIT ?)`, before, limit)
+AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.event_id = e.id)
+AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status = 'pending') ORDER BY e.received_at LIMIT ?)`, before, limit)
 		if res.Error != nil {
 			return res.Error
 		}

@@ -153,9 +153,12 @@ type RunCreate struct {
 	ID       string
 	Workflow string
 	Version  int
-	// Status is StatusQueued, or StatusSkipped when the filter said no (then
-	// Steps is empty and the run is finished at once).
+	// Status is StatusQueued, StatusSkipped when the filter said no, or
+	// StatusFailed when the filter could not be evaluated (then Steps is
+	// empty and the run is finished at once, with Error).
 	Status string
+	// Error is the run's error for StatusFailed.
+	Error string
 	// ReplayOf names the run this one replays, if any. Runs are unique per
 	// (event, workflow, ReplayOf): re-dispatching an event never makes a
 	// second run, while each replay of a run makes one new run.
@@ -401,9 +404,10 @@ type SubscriptionStore interface {
 	DeliveryList(ctx context.Context, p DeliveryListParams) ([]*Delivery, string, error)
 	// DeliveryAttemptList returns a delivery's attempts in order.
 	DeliveryAttemptList(ctx context.Context, deliveryID string) ([]*DeliveryAttempt, error)
-	// DeliveryPrune deletes, in one batch of at most Limit, finished
-	// deliveries created before Before with their attempts, and returns
-	// how many it deleted; callers loop until 0.
+	// DeliveryPrune deletes, in one batch of at most Limit, deliveries
+	// created before Before that are finished (or whose subscription no
+	// longer exists) with their attempts, and returns how many it deleted;
+	// callers loop until 0.
 	DeliveryPrune(ctx context.Context, p PruneParams) (int, error)
 
 	// EventTypeSeen records that an event of type name was published.

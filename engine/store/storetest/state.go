@@ -20,6 +20,7 @@ func stateCases() []testCase {
 		{"event list newest first with cursor", testEventList},
 		{"replay makes a new run, re-dispatch does not", testReplayUniqueness},
 		{"prune deletes old finished runs and events in batches", testPrune},
+		{"a run created failed is finished with its error", testRunCreatedFailed},
 	}
 }
 
@@ -200,5 +201,20 @@ func testPrune(t *testing.T, s store.Store) {
 	}
 	for _, id := range []string{running.runID, fresh.runID} {
 		runOf(t, s, id)
+	}
+}
+
+func testRunCreatedFailed(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	rc := store.RunCreate{ID: newID(), Workflow: "wf", Version: 1, Status: store.StatusFailed, Error: "if: evaluate x > 1: bad"}
+	if _, err := s.Accept(ctx, store.AcceptParams{Events: []store.EventWithRuns{{Event: newEvent(at(0)), Runs: []store.RunCreate{rc}}}, Now: at(0)}); err != nil {
+		t.Fatal(err)
+	}
+	r := wantRun(t, s, rc.ID, store.StatusFailed, "if: evaluate x > 1: bad")
+	if r.FinishedAt == nil {
+		t.Fatal("a run created failed must be finished")
+	}
+	if jobs := claim(t, s, "w", 10, at(time.Second)); len(jobs) != 0 {
+		t.Fatalf("a failed run has jobs: %v", jobNames(jobs))
 	}
 }

@@ -392,6 +392,16 @@ func testDeliveryRescue(t *testing.T, s store.Store) {
 	if d := getD(t, s, again[0].ID); d.InFlight || d.Attempts != 0 {
 		t.Fatalf("released: %+v", d)
 	}
+	jobs = claimD(t, s, "n3", 10, 10, at(100*time.Second))
+	rel := result(jobs[0], store.DeliveryPending, 0, at(100*time.Second))
+	rel.Release, rel.RunAt = true, at(100*time.Second)
+	completeD(t, s, at(100*time.Second), 0, rel)
+	d := getD(t, s, jobs[0].ID)
+	atts, err := s.DeliveryAttemptList(context.Background(), jobs[0].ID)
+	must(t, err, "DeliveryAttemptList")
+	if d.InFlight || d.Attempts != 0 || d.Status != store.DeliveryPending || len(atts) != 0 {
+		t.Fatalf("handed back with Release: %+v, %d attempts recorded", d, len(atts))
+	}
 }
 
 func testDeliveryRetry(t *testing.T, s store.Store) {
@@ -497,6 +507,12 @@ func testDeliveryPruneAndTypes(t *testing.T, s store.Store) {
 	if n, _ := s.DeliveryPrune(ctx, store.PruneParams{Before: at(time.Hour)}); n != 0 {
 		t.Fatal("a pending delivery was pruned")
 	}
+	orphan := publishTo(t, s, at(0), &store.Subscription{ID: newID()})[0]
+	if n, _ := s.DeliveryPrune(ctx, store.PruneParams{Before: at(time.Hour)}); n != 1 {
+		t.Fatalf("pruned %d, want the delivery of a missing subscription", n)
+	}
+	_, err = s.DeliveryGet(ctx, orphan)
+	wantNotFound(t, "an orphan delivery", err)
 
 	must(t, s.EventTypeSeen(ctx, "post.created", at(0)), "EventTypeSeen")
 	must(t, s.EventTypeSeen(ctx, "post.created", at(time.Hour)), "EventTypeSeen again")
