@@ -339,7 +339,7 @@ func TestMetrics(t *testing.T) {
 		`hookflow_http_requests_total{path="/hooks/*",status="404"} 1`,
 		`hookflow_events_accepted_total{source="webhook"} 1`,
 		`hookflow_step_duration_seconds_count{action="transform"} 1`,
-		`hookflow_recent_runs{status="succeeded"} 1`,
+		`hookflow_runs{status="succeeded"} 1`,
 		"hookflow_queue_depth", "hookflow_steps_in_flight", "hookflow_deliveries_in_flight",
 	} {
 		if !strings.Contains(text, want) {

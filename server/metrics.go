@@ -109,7 +109,7 @@ var (
 	queueDesc = prometheus.NewDesc("hookflow_queue_depth", "Steps leased to this node waiting for a worker.", nil, nil)
 	busyDesc  = prometheus.NewDesc("hookflow_steps_in_flight", "Steps executing on this node now.", nil, nil)
 	delivDesc = prometheus.NewDesc("hookflow_deliveries_in_flight", "Subscription delivery attempts being sent from this node now.", nil, nil)
-	runsDesc  = prometheus.NewDesc("hookflow_recent_runs", "Runs by status among the newest 500 in the store.", []string{"status"}, nil)
+	runsDesc  = prometheus.NewDesc("hookflow_runs", "Runs kept in the store, by status.", []string{"status"}, nil)
 )
 
 // Describe implements prometheus.Collector.
@@ -135,9 +135,9 @@ func (s *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, st := range runStatuses {
 		counts[st] = 0
 	}
-	if runs, _, err := s.a.store.RunList(ctx, store.RunListParams{Limit: 500}); err == nil {
-		for _, r := range runs {
-			counts[r.Status]++
+	if stored, err := s.a.store.RunCounts(ctx); err == nil {
+		for st, n := range stored {
+			counts[st] = n
 		}
 	}
 	for st, n := range counts {

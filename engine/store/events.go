@@ -59,3 +59,19 @@ func (s *gormStore) RunsOfEvent(ctx context.Context, eventID string) ([]*Run, er
 	}
 	return out, nil
 }
+
+// RunCounts counts runs by status.
+func (s *gormStore) RunCounts(ctx context.Context) (map[string]int, error) {
+	var rows []struct {
+		Status string
+		N      int
+	}
+	if err := s.r.WithContext(ctx).Raw(`SELECT status, COUNT(*) AS n FROM runs GROUP BY status`).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("count runs: %w", err)
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.Status] = r.N
+	}
+	return out, nil
+}

@@ -96,6 +96,8 @@ type Store interface {
 	// EventList returns events newest first (by receipt, then id), without
 	// Raw, with a cursor for the next page ("" on the last page).
 	EventList(ctx context.Context, p EventListParams) ([]*engine.Event, string, error)
+	// RunCounts returns how many runs the store holds, by status.
+	RunCounts(ctx context.Context) (map[string]int, error)
 	// RunsOfEvent returns the runs an event started, oldest first.
 	RunsOfEvent(ctx context.Context, eventID string) ([]*Run, error)
 

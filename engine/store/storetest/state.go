@@ -217,4 +217,7 @@ func testRunCreatedFailed(t *testing.T, s store.Store) {
 	if jobs := claim(t, s, "w", 10, at(time.Second)); len(jobs) != 0 {
 		t.Fatalf("a failed run has jobs: %v", jobNames(jobs))
 	}
+	if counts, err := s.RunCounts(ctx); err != nil || counts[store.StatusFailed] != 1 || len(counts) != 1 {
+		t.Fatalf("run counts = %v, %v", counts, err)
+	}
 }
