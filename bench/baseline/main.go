@@ -32,7 +32,7 @@ import (
 )
 
 // sqliteParams are hookflow's writer settings (engine/store/sqlite.go).
-const sqliteParams = "_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_foreign_keys=0&_cache_size=-65536&_txlock=immediate"
+const sqliteParams = "_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_foreign_keys=0&_cache_size=-16384&_txlock=immediate"
 
 // config is the command line.
 type config struct {

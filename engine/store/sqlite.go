@@ -38,10 +38,10 @@ func (sqliteDialect) lockMigrations(*gorm.DB) error { return nil }
 // sqliteParams are the writer's pragmas, in mattn's DSN syntax.
 // synchronous=NORMAL in WAL mode survives a killed process, not a power
 // loss. Foreign keys stay off (the schema declares none). The page cache
-// is 64 MiB. The writer begins its transactions IMMEDIATE (added below) so
+// is 16 MiB (writes mostly append; a bigger cache only grew the memory). The writer begins its transactions IMMEDIATE (added below) so
 // that a second process gets SQLITE_BUSY, after busy_timeout, at BEGIN and
 // never half-way through a transaction.
-const sqliteParams = "_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_foreign_keys=0&_cache_size=-65536"
+const sqliteParams = "_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_foreign_keys=0&_cache_size=-16384"
 
 // openSQLite opens path with one writer connection and a read pool; an
 // in-memory database gets a single connection for both.
@@ -73,7 +73,7 @@ func openSQLite(path string, opts Options) (*gormStore, error) {
 	}
 	// Readers do not set journal_mode: the writer did, and it sticks to
 	// the file.
-	r, err := openSQLitePool(path+"?_busy_timeout=10000&_query_only=1&_cache_size=-16384", readers, opts)
+	r, err := openSQLitePool(path+"?_busy_timeout=10000&_query_only=1&_cache_size=-8192", readers, opts)
 	if err != nil {
 		return nil, errors.Join(err, closeGorm(w))
 	}
