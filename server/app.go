@@ -277,6 +277,7 @@ func (a *App) firstStored(ctx context.Context, name string) (time.Time, error) {
 // dispatcherFunc adapts a function to the triggers' Dispatcher.
 type dispatcherFunc func(ctx context.Context, ev *engine.Event, targets []run.Target) (engine.AcceptResult, error)
 
+// Dispatch calls f.
 func (f dispatcherFunc) Dispatch(ctx context.Context, ev *engine.Event, targets []run.Target) (engine.AcceptResult, error) {
 	return f(ctx, ev, targets)
 }

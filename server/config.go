@@ -81,6 +81,7 @@ type retentionConfig struct {
 // duration reads "30s", "72h" or a number of seconds.
 type duration time.Duration
 
+// UnmarshalYAML reads a duration string or a number of seconds.
 func (d *duration) UnmarshalYAML(b []byte) error {
 	s := strings.Trim(strings.TrimSpace(string(b)), `"'`)
 	if v, err := time.ParseDuration(s); err == nil {
@@ -95,6 +96,7 @@ func (d *duration) UnmarshalYAML(b []byte) error {
 	return fmt.Errorf("%q is not a duration like 30s or 72h", s)
 }
 
+// MarshalJSON writes the duration as a Go duration string.
 func (d duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
 
 func (d duration) std() time.Duration { return time.Duration(d) }
