@@ -121,7 +121,7 @@ func (a *App) getRun(c *fiber.Ctx) error {
 func (a *App) eventView(ev *engine.Event) fiber.Map {
 	headers := make(map[string]string, len(ev.Headers))
 	for k, v := range ev.Headers {
-		if containsWord(k, "authorization", "cookie", "token", "secret", "password", "api-key", "apikey") {
+		if engine.IsSecretHeader(k) {
 			v = "***"
 		}
 		headers[k] = v
@@ -149,16 +149,6 @@ func (a *App) cancelRun(c *fiber.Ctx) error {
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func containsWord(s string, words ...string) bool {
-	s = strings.ToLower(s)
-	for _, w := range words {
-		if strings.Contains(s, w) {
 			return true
 		}
 	}

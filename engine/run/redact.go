@@ -14,9 +14,6 @@ const maxRecordedBody = 64 << 10
 // secretEnvWords mark environment variables whose values are secrets.
 var secretEnvWords = []string{"SECRET", "TOKEN", "PASSWORD", "PASSWD", "PASS", "KEY", "AUTH", "CREDENTIAL", "PRIVATE", "DSN"}
 
-// secretHeaderWords mark headers whose values are never recorded.
-var secretHeaderWords = []string{"authorization", "cookie", "token", "secret", "password", "api-key", "apikey"}
-
 // redactor replaces secrets by *** in what the engine records and logs:
 // the values of secret-looking environment variables, the values of action
 // parameters tagged secret:"true", and the values of credential headers.
@@ -85,7 +82,7 @@ func (r *redactor) headers(h map[string]string) map[string]string {
 	}
 	out := make(map[string]string, len(h))
 	for k, v := range h {
-		if containsAny(strings.ToLower(k), secretHeaderWords) {
+		if engine.IsSecretHeader(k) {
 			out[k] = "***"
 			continue
 		}

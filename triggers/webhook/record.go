@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"github.com/hookflow/hookflow/engine"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -42,9 +43,6 @@ type Record struct {
 	RunIDs []string `json:"run_ids,omitempty"`
 }
 
-// secretHeaderWords mark headers whose values are never recorded.
-var secretHeaderWords = []string{"authorization", "cookie", "token", "secret", "password", "api-key", "apikey"}
-
 // secretQuery are query parameters whose values are never recorded.
 var secretQuery = map[string]bool{"hub.verify_token": true}
 
@@ -57,7 +55,7 @@ func (t *Trigger) record(r *request, a *answer) Record {
 	hide := r.tab.secrets
 	rec.Headers = make(map[string]string, len(r.headers))
 	for k, v := range r.headers {
-		if containsAny(k, secretHeaderWords) {
+		if engine.IsSecretHeader(k) {
 			v = redacted
 		}
 		rec.Headers[k] = hideSecrets(v, hide)
@@ -85,14 +83,4 @@ func hideSecrets(s string, secrets []string) string {
 		}
 	}
 	return s
-}
-
-// containsAny reports whether s contains one of words.
-func containsAny(s string, words []string) bool {
-	for _, w := range words {
-		if strings.Contains(s, w) {
-			return true
-		}
-	}
-	return false
 }
