@@ -78,12 +78,9 @@ func (s *gormStore) DeliveryList(ctx context.Context, p DeliveryListParams) ([]*
 	if p.Status != "" {
 		q = q.Where("status = ?", p.Status)
 	}
-	if p.Cursor != "" {
-		at, id, err := decodeCursor(p.Cursor)
-		if err != nil {
-			return nil, "", fmt.Errorf("list deliveries: %w", err)
-		}
-		q = q.Where("created_at < ? OR (created_at = ? AND id < ?)", at, at, id)
+	q, err := after(q, "created_at", p.Cursor)
+	if err != nil {
+		return nil, "", fmt.Errorf("list deliveries: %w", err)
 	}
 	var rows []deliveryRow
 	if err := q.Order("created_at DESC, id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {

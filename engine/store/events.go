@@ -9,23 +9,14 @@ import (
 
 // EventList returns events newest first, without Raw.
 func (s *gormStore) EventList(ctx context.Context, p EventListParams) ([]*engine.Event, string, error) {
-	limit := p.Limit
-	switch {
-	case limit <= 0:
-		limit = 50
-	case limit > 500:
-		limit = 500
-	}
+	limit := listLimit(p.Limit)
 	q := s.r.WithContext(ctx).Model(&eventRow{}).Omit("raw")
 	if p.Type != "" {
 		q = q.Where("type = ?", p.Type)
 	}
-	if p.Cursor != "" {
-		at, id, err := decodeCursor(p.Cursor)
-		if err != nil {
-			return nil, "", fmt.Errorf("list events: %w", err)
-		}
-		q = q.Where("received_at < ? OR (received_at = ? AND id < ?)", at, at, id)
+	q, err := after(q, "received_at", p.Cursor)
+	if err != nil {
+		return nil, "", fmt.Errorf("list events: %w", err)
 	}
 	var rows []eventRow
 	if err := q.Order("received_at DESC, id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {

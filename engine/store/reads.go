@@ -38,13 +38,7 @@ func (s *gormStore) RunGet(ctx context.Context, id string) (*Run, error) {
 // RunList returns runs newest first (by creation time, then id). Since is
 // inclusive and Until exclusive. The cursor is opaque to callers.
 func (s *gormStore) RunList(ctx context.Context, p RunListParams) ([]*Run, string, error) {
-	limit := p.Limit
-	switch {
-	case limit <= 0:
-		limit = 50
-	case limit > 500:
-		limit = 500
-	}
+	limit := listLimit(p.Limit)
 	q := s.r.WithContext(ctx).Model(&runRow{})
 	if p.Workflow != "" {
 		q = q.Where("workflow = ?", p.Workflow)
@@ -58,12 +52,9 @@ func (s *gormStore) RunList(ctx context.Context, p RunListParams) ([]*Run, strin
 	if !p.Until.IsZero() {
 		q = q.Where("created_at < ?", micros(p.Until))
 	}
-	if p.Cursor != "" {
-		at, id, err := decodeCursor(p.Cursor)
-		if err != nil {
-			return nil, "", fmt.Errorf("list runs: %w", err)
-		}
-		q = q.Where("created_at < ? OR (created_at = ? AND id < ?)", at, at, id)
+	q, err := after(q, "created_at", p.Cursor)
+	if err != nil {
+		return nil, "", fmt.Errorf("list runs: %w", err)
 	}
 	var rows []runRow
 	if err := q.Order("created_at DESC, id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
@@ -82,7 +73,20 @@ func (s *gormStore) RunList(ctx context.Context, p RunListParams) ([]*Run, strin
 	return out, next, nil
 }
 
-// encodeCursor names the position after a run.
+// after narrows a newest-first list to the rows past cursor, ordered by
+// (col, id) descending; "" is the first page.
+func after(q *gorm.DB, col, cursor string) (*gorm.DB, error) {
+	if cursor == "" {
+		return q, nil
+	}
+	at, id, err := decodeCursor(cursor)
+	if err != nil {
+		return nil, err
+	}
+	return q.Where(col+" < ? OR ("+col+" = ? AND id < ?)", at, at, id), nil
+}
+
+// encodeCursor names the position after a row.
 func encodeCursor(createdAt int64, id string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(createdAt, 10) + "/" + id))
 }

@@ -124,12 +124,9 @@ func (s *gormStore) SubscriptionList(ctx context.Context, p SubscriptionListPara
 	if p.NoticePending {
 		q = q.Where("notice_pending = 1")
 	}
-	if p.Cursor != "" {
-		at, id, err := decodeCursor(p.Cursor)
-		if err != nil {
-			return nil, "", fmt.Errorf("list subscriptions: %w", err)
-		}
-		q = q.Where("created_at < ? OR (created_at = ? AND id < ?)", at, at, id)
+	q, err := after(q, "created_at", p.Cursor)
+	if err != nil {
+		return nil, "", fmt.Errorf("list subscriptions: %w", err)
 	}
 	var rows []subscriptionRow
 	if err := q.Order("created_at DESC, id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
