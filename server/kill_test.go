@@ -83,20 +83,35 @@ steps:
     with: { values: { n: "${{ event.body.n }}" } }
 `
 
+// loadServe is a serve subprocess with the load workflow, its database,
+// its settings and a loopback receiver for its http steps.
+type loadServe struct {
+	p        *proc
+	addr, db string
+	wdir     string
+	env      []string
+}
+
+// startLoadServe starts serve on a fresh SQLite file with loadWorkflow.
+func startLoadServe(t *testing.T) loadServe {
+	t.Helper()
+	dir := t.TempDir()
+	ls := loadServe{wdir: filepath.Join(dir, "workflows"), db: "sqlite://" + filepath.Join(dir, "hookflow.db"), addr: freeAddr(t)}
+	os.Mkdir(ls.wdir, 0o755)
+	writeFile(t, filepath.Join(ls.wdir, "load.yaml"), loadWorkflow)
+	rec := newReceivers(t)
+	ls.env = []string{"LOAD_SECRET=k", "RECEIVER=" + rec.srv.URL, "HOOKFLOW_ALLOW_PRIVATE_NETWORKS=127.0.0.0/8"}
+	ls.p = startServe(t, ls.addr, ls.env, "--db", ls.db, "--workflows", ls.wdir)
+	return ls
+}
+
 // TestKill9UnderLoad: a serve process receiving concurrent signed requests
 // is killed with SIGKILL; after a restart every event that was answered 202
 // has all its runs completed.
 func TestKill9UnderLoad(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	wdir := filepath.Join(dir, "workflows")
-	os.Mkdir(wdir, 0o755)
-	writeFile(t, filepath.Join(wdir, "load.yaml"), loadWorkflow)
-	rec := newReceivers(t)
-	db := "sqlite://" + filepath.Join(dir, "hookflow.db")
-	env := []string{"LOAD_SECRET=k", "RECEIVER=" + rec.srv.URL, "HOOKFLOW_ALLOW_PRIVATE_NETWORKS=127.0.0.0/8"}
-	addr := freeAddr(t)
-	p := startServe(t, addr, env, "--db", db, "--workflows", wdir)
+	ls := startLoadServe(t)
+	p, addr, db := ls.p, ls.addr, ls.db
 
 	var accepted sync.Map
 	var nAccepted atomic.Int64
@@ -126,7 +141,7 @@ func TestKill9UnderLoad(t *testing.T) {
 	if nAccepted.Load() == 0 {
 		t.Fatalf("no request was accepted before the kill:\n%s", p.out.String())
 	}
-	startServe(t, addr, env, "--db", db, "--workflows", wdir)
+	startServe(t, addr, ls.env, "--db", db, "--workflows", ls.wdir)
 	lost := waitAllFinished(t, db, &accepted)
 	t.Logf("kill -9 under load: accepted %d, lost %d", nAccepted.Load(), lost)
 	fmt.Printf("kill -9 under load: accepted %d, lost %d\n", nAccepted.Load(), lost)

@@ -66,15 +66,8 @@ func writeTemp(t *testing.T, src string) string {
 // TestSIGTERMDrains: SIGTERM makes serve finish what it holds and exit 0.
 func TestSIGTERMDrains(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	wdir := filepath.Join(dir, "workflows")
-	os.Mkdir(wdir, 0o755)
-	writeFile(t, filepath.Join(wdir, "load.yaml"), loadWorkflow)
-	rec := newReceivers(t)
-	db := "sqlite://" + filepath.Join(dir, "hookflow.db")
-	env := []string{"LOAD_SECRET=k", "RECEIVER=" + rec.srv.URL, "HOOKFLOW_ALLOW_PRIVATE_NETWORKS=127.0.0.0/8"}
-	addr := freeAddr(t)
-	p := startServe(t, addr, env, "--db", db, "--workflows", wdir)
+	ls := startLoadServe(t)
+	p, addr, db := ls.p, ls.addr, ls.db
 	id, ok := postSigned(http.DefaultClient, addr, `{"n":"1"}`)
 	if !ok {
 		t.Fatal("the event was not accepted")
