@@ -9,12 +9,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/hookflow/hookflow/actions"
 	"github.com/hookflow/hookflow/engine"
 	"github.com/hookflow/hookflow/engine/run"
 	"github.com/hookflow/hookflow/engine/store"
@@ -50,6 +52,7 @@ type App struct {
 	http    *fiber.App
 
 	inspect *inspector
+	client  *http.Client
 	metrics *metrics
 	// subs delivers published events to subscriptions.
 	subs *subscriptions
@@ -85,7 +88,15 @@ func newApp(ctx context.Context, cfg serveConfig, io IO) (*App, error) {
 		DedupeWindow: cfg.File.DedupeWindow.std(), Waiters: webhook.NewWaiters(), RunDone: a.runDone,
 		Inspect: a.inspect.add,
 	})
-	a.reg, err = newRegistry(io, registryOptions{AllowPrivate: cfg.AllowPrivate, SMTP: cfg.SMTP,
+	allow, err := actions.ParseAllowList(cfg.AllowPrivate)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("settings: %w", err)
+	}
+	// One tuned, guarded client for every outgoing request: actions and
+	// subscription deliveries share its connections.
+	a.client = actions.NewHTTPClient(actions.ClientOptions{Allow: allow})
+	a.reg, err = newRegistry(io, registryOptions{AllowPrivate: cfg.AllowPrivate, SMTP: cfg.SMTP, Client: a.client,
 		Connections: cfg.File.Connections, Responder: a.hooks.Waiters(), Publisher: a, KV: st})
 	if err != nil {
 		st.Close()

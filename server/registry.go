@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"net/http"
 
 	"github.com/hookflow/hookflow/actions"
 	"github.com/hookflow/hookflow/engine"
@@ -21,6 +22,9 @@ type registryOptions struct {
 	Publisher engine.Publisher
 	// KV is the store action's state.
 	KV actions.KV
+	// Client, when set, sends the actions' HTTP requests (serve shares it
+	// with subscription deliveries); nil builds one from AllowPrivate.
+	Client *http.Client
 }
 
 // newRegistry builds the action registry for a command; a bad allow list
@@ -29,7 +33,7 @@ func newRegistry(io IO, opts registryOptions) (*engine.Registry, error) {
 	deps := actions.Deps{
 		Logger: newLogger(io.Stderr, "warn"), Version: version,
 		AllowPrivateNetworks: opts.AllowPrivate, SMTPURL: opts.SMTP, Connections: opts.Connections,
-		Responder: opts.Responder, Publisher: opts.Publisher, KV: opts.KV,
+		Responder: opts.Responder, Publisher: opts.Publisher, KV: opts.KV, Client: opts.Client,
 	}
 	if err := deps.Validate(); err != nil {
 		return nil, fmt.Errorf("settings: %w", err)

@@ -12,7 +12,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/hookflow/hookflow/actions"
 	"github.com/hookflow/hookflow/engine"
 	"github.com/hookflow/hookflow/engine/deliver"
 	"github.com/hookflow/hookflow/engine/run"
@@ -50,21 +49,18 @@ type globSub struct {
 	globs []string
 }
 
-// newSubscriptions builds the deliverer with its own guarded client and
+// newSubscriptions builds the deliverer on the server's guarded client and
 // reads the index, so that events published as soon as the engine starts
 // (by runs resumed from an earlier process) find their subscriptions.
 func newSubscriptions(ctx context.Context, a *App) (*subscriptions, error) {
-	allow, err := actions.ParseAllowList(a.cfg.AllowPrivate)
-	if err != nil {
-		return nil, fmt.Errorf("settings: %w", err)
-	}
+	var err error
 	s := &subscriptions{app: a}
 	schedule := make([]time.Duration, len(a.cfg.File.RetrySchedule))
 	for i, d := range a.cfg.File.RetrySchedule {
 		schedule[i] = d.std()
 	}
 	s.deliv, err = deliver.New(deliver.Config{
-		Store: a.store, Client: actions.NewHTTPClient(actions.ClientOptions{Allow: allow}),
+		Store: a.store, Client: a.client,
 		Schedule: schedule, DisableAfter: a.cfg.File.DisableAfter.std(),
 		Retention: a.cfg.File.Retention.Runs.std(), SingleNode: strings.HasPrefix(a.cfg.DB, "sqlite:"),
 		Notify: s.notifyDisabled, UserAgent: "hookflow/" + version, Logger: a.log,
