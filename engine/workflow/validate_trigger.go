@@ -79,7 +79,7 @@ func (b *builder) webhook(n *node) *Webhook {
 	}
 	if v, _ := n.get("verify_token"); v != nil && v.kind == nodeString {
 		wh.VerifyToken, _ = b.compileString(v, expr.Options{})
-		b.atIngest(v, "on.webhook.verify_token", true)
+		b.atLoad(v, "on.webhook.verify_token")
 	}
 	return wh
 }
@@ -92,7 +92,7 @@ func (b *builder) verify(n *node) *Verify {
 	}
 	if s, _ := n.get("secret"); s != nil && s.kind == nodeString {
 		v.Secret, _ = b.compileString(s, expr.Options{})
-		b.atIngest(s, "on.webhook.verify.secret", true)
+		b.atLoad(s, "on.webhook.verify.secret")
 	}
 	h, hk := n.get("header")
 	switch {
@@ -118,6 +118,17 @@ func (b *builder) atIngest(n *node, what string, templ bool) {
 	for _, name := range []string{"steps", "vars"} {
 		if at := findIdent(text, name, templ); at >= 0 {
 			b.c.errf(n.posAt(off+at), "%s cannot read %s: it is evaluated when the request arrives, before the run", what, name)
+		}
+	}
+}
+
+// atLoad reports reads of anything but env in a value that is evaluated
+// once, when the workflow loads (the verify secret and token): there is no
+// event, run or step then.
+func (b *builder) atLoad(n *node, what string) {
+	for _, name := range []string{"event", "steps", "vars", "run"} {
+		if at := findIdent(n.text, name, true); at >= 0 {
+			b.c.errf(n.posAt(at), "%s cannot read %s: it is evaluated once, when the workflow loads; use env", what, name)
 		}
 	}
 }
