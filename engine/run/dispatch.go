@@ -122,7 +122,9 @@ func (e *Engine) newRun(t Target, ev *engine.Event) store.RunCreate {
 }
 
 // baseEnv is the expression environment before any step ran: event, env,
-// vars and run.
+// vars and run. Vars are computed once per run on this node and kept (the
+// filter's computation is the run's), so now() or uuid() in a var gives
+// every step the same value; after a restart they are computed again.
 func (e *Engine) baseEnv(w *workflow.Workflow, ev *engine.Event, runID string, version int) (*expr.Env, error) {
 	env := &expr.Env{
 		Event: ev,
@@ -130,6 +132,10 @@ func (e *Engine) baseEnv(w *workflow.Workflow, ev *engine.Event, runID string, v
 		Run:   expr.RunInfo{ID: runID, Workflow: w.Name, Version: version},
 	}
 	if len(w.VarNames) == 0 {
+		return env, nil
+	}
+	if vars, ok := e.vars.get(runID); ok {
+		env.Vars = vars
 		return env, nil
 	}
 	env.Vars = make(map[string]any, len(w.VarNames))
@@ -140,6 +146,7 @@ func (e *Engine) baseEnv(w *workflow.Workflow, ev *engine.Event, runID string, v
 		}
 		env.Vars[name] = v
 	}
+	e.vars.put(runID, env.Vars)
 	return env, nil
 }
 

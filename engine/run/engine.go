@@ -101,6 +101,7 @@ type Engine struct {
 	wake        chan struct{}
 	events      *eventCache
 	outcomes    *stepCache
+	vars        *varsCache
 
 	busy    atomic.Int64 // workers executing a step
 	pending atomic.Int64 // jobs taken in and not yet committed as done
@@ -123,6 +124,7 @@ func New(cfg Config) (*Engine, error) {
 		wake:        make(chan struct{}, 1),
 		events:      newEventCache(4096),
 		outcomes:    newStepCache(4096),
+		vars:        newVarsCache(4096),
 	}, nil
 }
 

@@ -162,3 +162,36 @@ func (c *stepCache) get(runID string, ids []string) (map[string]*expr.StepState,
 	}
 	return out, true
 }
+
+// varsCache keeps each run's computed vars, bounded by runs.
+type varsCache struct {
+	mu    sync.Mutex
+	max   int
+	runs  map[string]map[string]any
+	order []string
+}
+
+func newVarsCache(max int) *varsCache {
+	return &varsCache{max: max, runs: make(map[string]map[string]any, max)}
+}
+
+func (c *varsCache) put(runID string, vars map[string]any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.runs[runID]; ok {
+		return
+	}
+	if len(c.order) >= c.max {
+		delete(c.runs, c.order[0])
+		c.order = c.order[1:]
+	}
+	c.runs[runID] = vars
+	c.order = append(c.order, runID)
+}
+
+func (c *varsCache) get(runID string) (map[string]any, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.runs[runID]
+	return v, ok
+}

@@ -411,3 +411,26 @@ steps:
 		t.Fatalf("run %s (%q) with %d steps; want failed with the filter's expression", r.Status, r.Error, len(steps))
 	}
 }
+
+func TestVarsAreComputedOncePerRun(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	tg := h.load(`
+name: onevars
+vars:
+  id: "${{ uuid() }}"
+steps:
+  - { id: a, uses: echo, with: { value: "${{ vars.id }}" } }
+  - { id: b, uses: echo, needs: [a], with: { value: "${{ vars.id }}" } }
+  - { id: c, uses: echo, with: { value: "${{ vars.id }}" } }
+`)
+	e := h.start(nil)
+	r, steps := h.wait(h.dispatch(e, tg, nil))
+	if r.Status != store.StatusSucceeded {
+		t.Fatalf("run %s: %s", r.Status, r.Error)
+	}
+	a, b, c := steps["a"].Output, steps["b"].Output, steps["c"].Output
+	if a == nil || a != b || a != c {
+		t.Errorf("vars.id differs between steps: %v %v %v", a, b, c)
+	}
+}
