@@ -378,3 +378,21 @@ func TestRetentionPrunesOldRuns(t *testing.T) {
 		t.Error("old inspector entries were not pruned")
 	}
 }
+
+func TestRootPagePointsToTheAPI(t *testing.T) {
+	t.Parallel()
+	app := startApp(t, "", nil, nil)
+	resp, err := http.Get(app.URL() + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	buf.ReadFrom(resp.Body)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(buf.String(), "/api/v1/openapi.json") {
+		t.Fatalf("GET / = %d %.200s", resp.StatusCode, buf.String())
+	}
+	if s, _ := app.do("GET", "/nothing-here", nil, nil); s != http.StatusNotFound {
+		t.Errorf("an unknown path answers %d, want 404", s)
+	}
+}

@@ -1,9 +1,13 @@
 package server
 
 import (
+	"net/http"
+
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
+	"github.com/hookflow/hookflow/web"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -26,6 +30,7 @@ func (a *App) routes() *fiber.App {
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	app.Get("/readyz", a.ready)
 	a.mountAPI(app)
+	app.Use("/", filesystem.New(filesystem.Config{Root: http.FS(web.Files()), Index: "index.html"}))
 	return app
 }
 
