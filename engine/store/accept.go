@@ -27,7 +27,7 @@ func (s *gormStore) Accept(ctx context.Context, p AcceptParams) ([]AcceptResult,
 	var out []AcceptResult
 	err = s.write(ctx, func(tx *gorm.DB) error {
 		var err error
-		out, err = plan.apply(tx)
+		out, err = plan.apply(tx, s.ps)
 		return err
 	})
 	if err != nil {
@@ -220,8 +220,8 @@ func planSteps(in []StepCreate) ([]stepPlan, error) {
 }
 
 // apply writes the batch and builds the results.
-func (plan *acceptPlan) apply(tx *gorm.DB) ([]AcceptResult, error) {
-	stored, err := plan.insertEvents(tx)
+func (plan *acceptPlan) apply(tx *gorm.DB, ps *sqliteStmts) ([]AcceptResult, error) {
+	stored, err := plan.insertEvents(tx, ps)
 	if err != nil {
 		return nil, err
 	}
@@ -243,11 +243,11 @@ func (plan *acceptPlan) apply(tx *gorm.DB) ([]AcceptResult, error) {
 			events = append(events, ep)
 		}
 	}
-	created, err := plan.insertRuns(tx, runs, events)
+	created, err := plan.insertRuns(tx, ps, runs, events)
 	if err != nil {
 		return nil, err
 	}
-	if err := plan.insertSteps(tx, runs, created); err != nil {
+	if err := plan.insertSteps(tx, ps, runs, created); err != nil {
 		return nil, err
 	}
 	if err := plan.insertDeliveries(tx, out); err != nil {
@@ -292,7 +292,7 @@ type storedEvent struct {
 // insertEvents inserts the events that are not batch duplicates and
 // resolves those that were stored already (by ID: a re-dispatch; by
 // DedupeKey: a duplicate).
-func (plan *acceptPlan) insertEvents(tx *gorm.DB) ([]storedEvent, error) {
+func (plan *acceptPlan) insertEvents(tx *gorm.DB, ps *sqliteStmts) ([]storedEvent, error) {
 	var todo []*eventPlan
 	for i := range plan.events {
 		if plan.events[i].firstDup < 0 {
@@ -305,6 +305,23 @@ func (plan *acceptPlan) insertEvents(tx *gorm.DB) ([]storedEvent, error) {
 		return cmpStrings(a.p.Event.DedupeKey, b.p.Event.DedupeKey, a.p.Event.ID, b.p.Event.ID)
 	})
 	inserted := make(map[string]bool, len(todo))
+	if st := ps.on(tx, func(ps *sqliteStmts) *sql.Stmt { return ps.insEvent }); st != nil {
+		ctx := rowCtx(tx)
+		for _, ep := range todo {
+			ev := ep.p.Event
+			res, err := st.ExecContext(ctx, ev.ID, ev.Type, ev.Method, ev.Path, ep.headers, ep.query, ep.body,
+				rawBytes(ev.Raw), micros(ev.ReceivedAt), nullString(ev.DedupeKey))
+			if err != nil {
+				return nil, fmt.Errorf("insert events: %w", err)
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return nil, fmt.Errorf("insert events: %w", err)
+			} else if n > 0 {
+				inserted[ev.ID] = true
+			}
+		}
+		return plan.resolveEvents(tx, inserted)
+	}
 	err := chunks(todo, 500, func(part []*eventPlan) error {
 		q := newQuery(`INSERT INTO events (id, type, method, path, headers, query, body, raw, received_at, dedupe_key) VALUES `)
 		for _, ep := range part {
@@ -383,7 +400,7 @@ func (plan *acceptPlan) resolveEvents(tx *gorm.DB, inserted map[string]bool) ([]
 
 // insertRuns inserts runs whose (event, workflow) pair is new and returns
 // the ids of those it created.
-func (plan *acceptPlan) insertRuns(tx *gorm.DB, runs []*runPlan, events []*eventPlan) (map[string]bool, error) {
+func (plan *acceptPlan) insertRuns(tx *gorm.DB, stmts *sqliteStmts, runs []*runPlan, events []*eventPlan) (map[string]bool, error) {
 	created := make(map[string]bool, len(runs))
 	type pair struct {
 		r *runPlan
@@ -396,6 +413,27 @@ func (plan *acceptPlan) insertRuns(tx *gorm.DB, runs []*runPlan, events []*event
 	slices.SortFunc(ps, func(a, b pair) int {
 		return cmpStrings(a.e.p.Event.ID, b.e.p.Event.ID, a.r.rc.Workflow, b.r.rc.Workflow)
 	})
+	if st := stmts.on(tx, func(ps *sqliteStmts) *sql.Stmt { return ps.insRun }); st != nil {
+		ctx := rowCtx(tx)
+		for _, p := range ps {
+			rc := p.r.rc
+			failed := 0
+			if p.r.status == StatusFailed {
+				failed = 1
+			}
+			res, err := st.ExecContext(ctx, rc.ID, p.e.p.Event.ID, rc.Workflow, rc.Version, p.r.status, p.r.pending,
+				p.r.onError, rc.ReplayOf, rc.Error, failed, plan.now, p.r.started, p.r.finished)
+			if err != nil {
+				return nil, fmt.Errorf("insert runs: %w", err)
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return nil, fmt.Errorf("insert runs: %w", err)
+			} else if n > 0 {
+				created[rc.ID] = true
+			}
+		}
+		return created, nil
+	}
 	err := chunks(ps, 500, func(part []pair) error {
 		q := newQuery(`INSERT INTO runs (id, event_id, workflow, version, status, pending, on_error, replay_of, error, failed, created_at, started_at, finished_at) VALUES `)
 		for _, p := range part {
@@ -422,7 +460,7 @@ func (plan *acceptPlan) insertRuns(tx *gorm.DB, runs []*runPlan, events []*event
 }
 
 // insertSteps inserts the steps of the created runs.
-func (plan *acceptPlan) insertSteps(tx *gorm.DB, runs []*runPlan, created map[string]bool) error {
+func (plan *acceptPlan) insertSteps(tx *gorm.DB, ps *sqliteStmts, runs []*runPlan, created map[string]bool) error {
 	type stepRef struct {
 		r   *runPlan
 		seq int
@@ -435,21 +473,19 @@ func (plan *acceptPlan) insertSteps(tx *gorm.DB, runs []*runPlan, created map[st
 			}
 		}
 	}
+	st := ps.on(tx, func(ps *sqliteStmts) *sql.Stmt { return ps.insStep })
 	err := chunks(refs, 500, func(part []stepRef) error {
+		if st != nil {
+			for _, ref := range part {
+				if _, err := st.ExecContext(rowCtx(tx), plan.stepRow(ref.r, ref.seq)...); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
 		q := newQuery(`INSERT INTO steps (run_id, step_id, seq, phase, status, waiting, dependents, attempts, run_at, lease_owner, lease_until, started_at, finished_at) VALUES `)
 		for _, ref := range part {
-			st := &ref.r.steps[ref.seq]
-			var attempts int
-			var owner string
-			var until, started, finished any
-			switch st.status {
-			case StatusRunning:
-				attempts, owner, until, started = 1, plan.owner, plan.until, plan.now
-			case StatusSkipped:
-				finished = plan.now
-			}
-			q.row(ref.r.rc.ID, st.id, ref.seq, st.phase, st.status, st.waiting, st.dependents,
-				attempts, plan.now, owner, until, started, finished)
+			q.row(plan.stepRow(ref.r, ref.seq)...)
 		}
 		return q.execErr(tx)
 	})
@@ -457,6 +493,22 @@ func (plan *acceptPlan) insertSteps(tx *gorm.DB, runs []*runPlan, created map[st
 		return fmt.Errorf("insert steps: %w", err)
 	}
 	return nil
+}
+
+// stepRow returns the values of the steps row of rp's step seq.
+func (plan *acceptPlan) stepRow(rp *runPlan, seq int) []any {
+	st := &rp.steps[seq]
+	var attempts int
+	var owner string
+	var until, started, finished any
+	switch st.status {
+	case StatusRunning:
+		attempts, owner, until, started = 1, plan.owner, plan.until, plan.now
+	case StatusSkipped:
+		finished = plan.now
+	}
+	return []any{rp.rc.ID, st.id, seq, st.phase, st.status, st.waiting, st.dependents,
+		attempts, plan.now, owner, until, started, finished}
 }
 
 // insertDeliveries inserts the deliveries of the events that are not

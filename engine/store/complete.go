@@ -32,7 +32,7 @@ func (s *gormStore) JobComplete(ctx context.Context, p JobCompleteParams) ([]*Jo
 	}
 	var jobs []*Job
 	err = s.write(ctx, func(tx *gorm.DB) error {
-		c := &completer{tx: tx, d: s.d, b: b, agg: map[string]*runAgg{}}
+		c := &completer{tx: tx, d: s.d, ps: s.ps, b: b, agg: map[string]*runAgg{}}
 		var err error
 		jobs, err = c.run()
 		return err
@@ -137,6 +137,7 @@ func attemptRows(c *Completion) ([][]any, error) {
 type completer struct {
 	tx   *gorm.DB
 	d    dialect
+	ps   *sqliteStmts // nil: multi-row statements
 	b    *completeBatch
 	runs map[string]*runInfo
 	agg  map[string]*runAgg // per active run: what this batch finished
@@ -302,7 +303,16 @@ func (c *completer) insertAttempts(done []finishedStep) error {
 	for _, f := range done {
 		rows = append(rows, f.cp.attempts...)
 	}
+	st := c.ps.on(c.tx, func(ps *sqliteStmts) *sql.Stmt { return ps.insAttempt })
 	err := chunks(rows, 500, func(part [][]any) error {
+		if st != nil {
+			for _, r := range part {
+				if _, err := st.ExecContext(rowCtx(c.tx), r...); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
 		q := newQuery(`INSERT INTO attempts (run_id, step_id, item, attempt, started_at, duration_ms, error, exchanges) VALUES `)
 		for _, r := range part {
 			q.row(r...)

@@ -38,6 +38,9 @@ type gormStore struct {
 	now  func() time.Time
 	log  *slog.Logger
 	slow time.Duration
+	// ps are the SQLite writer's prepared hot-path statements; nil on
+	// PostgreSQL.
+	ps *sqliteStmts
 }
 
 var _ Store = (*gormStore)(nil)
@@ -102,6 +105,15 @@ func open(ctx context.Context, dsn string, opts Options) (*gormStore, error) {
 	if err := s.migrate(ctx); err != nil {
 		return nil, errors.Join(err, s.Close())
 	}
+	if _, ok := s.d.(sqliteDialect); ok {
+		db, err := s.w.DB()
+		if err == nil {
+			s.ps, err = prepareSQLiteStmts(ctx, db)
+		}
+		if err != nil {
+			return nil, errors.Join(fmt.Errorf("prepare statements: %w", err), s.Close())
+		}
+	}
 	return s, nil
 }
 
@@ -137,6 +149,10 @@ func (s *gormStore) Ping(ctx context.Context) error {
 // Close releases the database.
 func (s *gormStore) Close() error {
 	var errs []error
+	if err := s.ps.close(); err != nil {
+		errs = append(errs, fmt.Errorf("close statements: %w", err))
+	}
+	s.ps = nil
 	for _, g := range s.pools() {
 		db, err := g.DB()
 		if err == nil {

@@ -1,0 +1,95 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"gorm.io/gorm"
+)
+
+// sqliteStmts are the single-row INSERTs of the SQLite hot paths,
+// prepared once on the writer pool (one connection) and bound to each
+// write transaction with Tx.StmtContext, which reuses the statement
+// already prepared on that connection instead of parsing it again. Running
+// one short statement per row costs less than parsing a multi-row VALUES
+// statement whose text changes with the batch size.
+type sqliteStmts struct {
+	insEvent, insRun, insStep, insAttempt *sql.Stmt
+}
+
+// Only the INSERTs are single-row: an UPDATE that must report what it
+// changed (finishing steps, decrementing dependents) needs RETURNING, which
+// costs SQLite an ephemeral table per execution, or a read-back per row;
+// both measured slower than the multi-row UPDATE … FROM it replaces.
+const (
+	sqlInsEvent = `INSERT INTO events (id, type, method, path, headers, query, body, raw, received_at, dedupe_key)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING`
+	sqlInsRun = `INSERT INTO runs (id, event_id, workflow, version, status, pending, on_error, replay_of, error, failed, created_at, started_at, finished_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT DO NOTHING`
+	sqlInsStep = `INSERT INTO steps (run_id, step_id, seq, phase, status, waiting, dependents, attempts, run_at, lease_owner, lease_until, started_at, finished_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)`
+	sqlInsAttempt = `INSERT INTO attempts (run_id, step_id, item, attempt, started_at, duration_ms, error, exchanges)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`
+)
+
+// prepareSQLiteStmts prepares the statements on db, which must have no
+// transaction open (its one connection would be busy).
+func prepareSQLiteStmts(ctx context.Context, db *sql.DB) (*sqliteStmts, error) {
+	ps := &sqliteStmts{}
+	var errs []error
+	prep := func(dst **sql.Stmt, text string) {
+		st, err := db.PrepareContext(ctx, text)
+		if err != nil {
+			errs = append(errs, err)
+			return
+		}
+		*dst = st
+	}
+	prep(&ps.insEvent, sqlInsEvent)
+	prep(&ps.insRun, sqlInsRun)
+	prep(&ps.insStep, sqlInsStep)
+	prep(&ps.insAttempt, sqlInsAttempt)
+	if err := errors.Join(errs...); err != nil {
+		return nil, errors.Join(err, ps.close())
+	}
+	return ps, nil
+}
+
+// close releases the statements.
+func (ps *sqliteStmts) close() error {
+	if ps == nil {
+		return nil
+	}
+	var errs []error
+	for _, st := range []*sql.Stmt{ps.insEvent, ps.insRun, ps.insStep, ps.insAttempt} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// on returns st bound to tx's transaction, or nil when there are no
+// prepared statements (PostgreSQL) or tx holds no *sql.Tx: the caller then
+// takes the multi-row path. The bound statement is closed with the
+// transaction.
+func (ps *sqliteStmts) on(tx *gorm.DB, pick func(*sqliteStmts) *sql.Stmt) *sql.Stmt {
+	if ps == nil {
+		return nil
+	}
+	t, ok := tx.Statement.ConnPool.(*sql.Tx)
+	if !ok {
+		return nil
+	}
+	return t.StmtContext(tx.Statement.Context, pick(ps))
+}
+
+// rowCtx is the context for the single-row statements of tx: tx's without
+// its cancellation, because mattn/go-sqlite3 starts a goroutine per
+// statement (to interrupt it) when the context can be cancelled, which
+// would cost more than the statement. Cancelling still ends the
+// transaction (database/sql rolls it back), so the next row fails.
+func rowCtx(tx *gorm.DB) context.Context {
+	return context.WithoutCancel(tx.Statement.Context)
+}
