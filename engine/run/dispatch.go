@@ -95,6 +95,11 @@ func (e *Engine) Replay(ctx context.Context, ev *engine.Event, t Target, replayO
 func (e *Engine) newRun(t Target, ev *engine.Event) store.RunCreate {
 	w := t.Workflow
 	rc := store.RunCreate{ID: newID(), Workflow: w.Name, Version: t.Version, Status: store.StatusQueued}
+	if w.If == nil && len(w.VarNames) > 0 {
+		// Fix the run's vars now, before its steps start in parallel; an
+		// error shows again, with the step, when a step reads them.
+		_, _ = e.baseEnv(w, ev, rc.ID, t.Version)
+	}
 	if w.If != nil {
 		env, err := e.baseEnv(w, ev, rc.ID, t.Version)
 		pass := false
@@ -146,7 +151,7 @@ func (e *Engine) baseEnv(w *workflow.Workflow, ev *engine.Event, runID string, v
 		}
 		env.Vars[name] = v
 	}
-	e.vars.put(runID, env.Vars)
+	env.Vars = e.vars.put(runID, env.Vars)
 	return env, nil
 }
 

@@ -175,11 +175,13 @@ func newVarsCache(max int) *varsCache {
 	return &varsCache{max: max, runs: make(map[string]map[string]any, max)}
 }
 
-func (c *varsCache) put(runID string, vars map[string]any) {
+// put keeps vars for the run unless another step got there first, and
+// returns the values every step must use.
+func (c *varsCache) put(runID string, vars map[string]any) map[string]any {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.runs[runID]; ok {
-		return
+	if first, ok := c.runs[runID]; ok {
+		return first
 	}
 	if len(c.order) >= c.max {
 		delete(c.runs, c.order[0])
@@ -187,6 +189,7 @@ func (c *varsCache) put(runID string, vars map[string]any) {
 	}
 	c.runs[runID] = vars
 	c.order = append(c.order, runID)
+	return vars
 }
 
 func (c *varsCache) get(runID string) (map[string]any, bool) {
