@@ -31,17 +31,33 @@ type Definition struct {
 	Pure bool
 	// Action performs the step.
 	Action Action
+
+	// plans caches how Params is filled; set by Registry.Add.
+	plans *paramPlans
 }
 
 // ParamsType returns the parameter struct type.
 func (d *Definition) ParamsType() reflect.Type { return reflect.TypeOf(d.Params) }
 
 // DecodeParams decodes an evaluated with: mapping into a new parameter struct
-// and returns a pointer to it. Unknown keys were refused at load, so they are
-// ignored here.
+// and returns a pointer to it, with the result a JSON round trip would give
+// (values JSON passes through unchanged are assigned without one; they are
+// shared with the caller and must be treated as read-only). Unknown keys
+// were refused at load, so they are ignored here.
 func (d *Definition) DecodeParams(with map[string]any) (any, error) {
 	p := reflect.New(d.ParamsType())
 	if len(with) == 0 {
+		return p.Interface(), nil
+	}
+	plans := d.plans
+	if plans == nil { // a Definition used outside a Registry
+		plans = &paramPlans{}
+	}
+	ok, err := plans.plan(d.ParamsType()).decodeFast(with, p.Elem())
+	if err != nil {
+		return nil, fmt.Errorf("decode with of %s: %w", d.Name, err)
+	}
+	if ok {
 		return p.Interface(), nil
 	}
 	b, err := json.Marshal(with)
@@ -72,6 +88,7 @@ func (r *Registry) Add(d Definition) *Registry {
 	if d.Params == nil || reflect.TypeOf(d.Params).Kind() != reflect.Struct {
 		panic(fmt.Sprintf("engine: action %q: Params must be a struct value", d.Name))
 	}
+	d.plans = &paramPlans{}
 	r.defs[d.Name] = &d
 	return r
 }
