@@ -28,6 +28,7 @@ run: build
 
 test: build lint
 	$(GO) test -race -count=1 -timeout 15m ./...
+	$(GO) test -count=1 -run 'TestAllocations' ./engine/expr/
 	./hookflow validate workflows/
 	./hookflow test workflows/
 
