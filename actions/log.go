@@ -24,6 +24,7 @@ func Log(deps Deps) engine.Definition {
 		Output:  "Nothing.",
 		Params:  LogParams{},
 		Pure:    true,
+		Inline:  true,
 		Action:  &logAction{fallback: deps.Logger},
 	}
 }

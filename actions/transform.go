@@ -20,6 +20,7 @@ func Transform(Deps) engine.Definition {
 		Output:  "The evaluated values, by name.",
 		Params:  TransformParams{},
 		Pure:    true,
+		Inline:  true,
 		Action:  transformAction{},
 	}
 }

@@ -38,7 +38,8 @@ type Step struct {
 	// Item is the foreach index, or -1 for a step without foreach.
 	Item int
 	// DeliveryID stays the same on every attempt of one delivery, so
-	// receivers can drop duplicates (the webhook-id header).
+	// receivers can drop duplicates (the webhook-id header). It is empty
+	// for Inline actions, which deliver nothing.
 	DeliveryID string
 	// Params is a pointer to the action's parameter struct (the type of
 	// Definition.Params), decoded from the step's evaluated with:.

@@ -27,6 +27,10 @@ type Event struct {
 	Body any `json:"body,omitempty" expr:"body"`
 	// Raw is the body exactly as received, kept for signatures.
 	Raw []byte `json:"raw,omitempty" expr:"raw"`
+	// BodyIsRaw says that Body is Raw decoded as JSON (encoding/json), so
+	// that a store may keep Raw alone and decode Body from it when it
+	// reads the event back.
+	BodyIsRaw bool `json:"-" expr:"-"`
 	// ReceivedAt is when the event arrived.
 	ReceivedAt time.Time `json:"received_at" expr:"received_at"`
 	// DedupeKey, when set, makes a second event with the same key a

@@ -29,6 +29,11 @@ type Definition struct {
 	// Pure is true when the action has no outside effect, so that
 	// `hookflow test` runs it for real instead of in dry-run mode.
 	Pure bool
+	// Inline is true when the action is Pure and quick (microseconds, no
+	// I/O but a log line): the engine may then run it before the commit
+	// that accepts the event, so a run of such steps is stored finished
+	// without a job round trip.
+	Inline bool
 	// Action performs the step.
 	Action Action
 

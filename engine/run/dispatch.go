@@ -44,7 +44,7 @@ func (e *Engine) DispatchWith(ctx context.Context, ev *engine.Event, targets []T
 	}
 	item := store.EventWithRuns{Event: ev, Deliveries: deliveries}
 	for _, t := range targets {
-		item.Runs = append(item.Runs, e.newRun(t, ev))
+		item.Runs = append(item.Runs, e.newRun(ctx, t, ev))
 	}
 	req := &acceptReq{item: item, done: make(chan acceptResp, 1)}
 	// Cached before the commit: the commit hands the first steps to the
@@ -69,7 +69,7 @@ func (e *Engine) DispatchWith(ctx context.Context, ev *engine.Event, targets []T
 // Replay starts a new run of t for a stored event, linked to the run it
 // replays, and returns its id ("" when that run was replayed before).
 func (e *Engine) Replay(ctx context.Context, ev *engine.Event, t Target, replayOf string) (string, error) {
-	rc := e.newRun(t, ev)
+	rc := e.newRun(ctx, t, ev)
 	rc.ReplayOf = replayOf
 	req := &acceptReq{item: store.EventWithRuns{Event: ev, Runs: []store.RunCreate{rc}}, done: make(chan acceptResp, 1)}
 	select {
@@ -91,8 +91,9 @@ func (e *Engine) Replay(ctx context.Context, ev *engine.Event, t Target, replayO
 	}
 }
 
-// newRun builds the stored form of a run of t for ev.
-func (e *Engine) newRun(t Target, ev *engine.Event) store.RunCreate {
+// newRun builds the stored form of a run of t for ev, with the steps it
+// could run before the commit already done (runInline).
+func (e *Engine) newRun(ctx context.Context, t Target, ev *engine.Event) store.RunCreate {
 	w := t.Workflow
 	rc := store.RunCreate{ID: newID(), Workflow: w.Name, Version: t.Version, Status: store.StatusQueued}
 	if w.If == nil && len(w.VarNames) > 0 {
@@ -123,6 +124,7 @@ func (e *Engine) newRun(t Target, ev *engine.Event) store.RunCreate {
 	for _, s := range w.OnError {
 		rc.Steps = append(rc.Steps, store.StepCreate{StepID: s.ID, Phase: 1, Needs: s.Needs})
 	}
+	e.runInline(ctx, t, ev, &rc)
 	return rc
 }
 

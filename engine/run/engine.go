@@ -41,6 +41,10 @@ type Config struct {
 	SingleNode bool
 	// Env is what expressions see as env.
 	Env map[string]string
+	// NoInline runs every step as a job, even the steps of Inline actions
+	// that would otherwise run before the commit (tests of the job path
+	// set it).
+	NoInline bool
 	// DryRun runs every action in dry-run mode.
 	DryRun bool
 	// Mocks replaces the named steps' actions by fixed outputs (hookflow

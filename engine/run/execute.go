@@ -138,10 +138,12 @@ func (e *Engine) runItem(ctx context.Context, w *workflow.Workflow, st *workflow
 	rec := &store.AttemptRecord{RunID: job.RunID, StepID: st.ID, Item: item, Attempt: job.Attempt, StartedAt: start}
 	step := &engine.Step{
 		RunID: job.RunID, StepID: st.ID, Workflow: w.Name, Attempt: job.Attempt, Item: item,
-		DeliveryID: deliveryID(job.RunID, st.ID, item),
-		DryRun:     e.cfg.DryRun || (e.cfg.Mocks != nil && !st.Def.Pure),
-		Resume:     job.Output,
-		Log:        e.cfg.Logger.With("run", job.RunID, "step", st.ID),
+		DryRun: e.cfg.DryRun || (e.cfg.Mocks != nil && !st.Def.Pure),
+		Resume: job.Output,
+		Log:    stepLogger(e.cfg.Logger, job.RunID, st.ID),
+	}
+	if !st.Def.Inline {
+		step.DeliveryID = deliveryID(job.RunID, st.ID, item)
 	}
 	out, secrets, err := e.callAction(ctx, st, step, env)
 	rec.DurationMS = e.cfg.Now().Sub(start).Milliseconds()

@@ -50,6 +50,8 @@ type acceptPlan struct {
 type eventPlan struct {
 	p                    *EventWithRuns
 	headers, query, body any // encoded JSON or nil
+	// bodyInRaw keeps the body only in raw (Event.BodyIsRaw).
+	bodyInRaw bool
 	// firstDup is the index of the earlier event of the batch with the
 	// same DedupeKey, or -1.
 	firstDup int
@@ -74,6 +76,8 @@ type stepPlan struct {
 	status     string
 	waiting    int
 	dependents string
+	done       *StepDone // run before the commit
+	output     any       // done.Output encoded
 }
 
 // planAccept checks and encodes the batch.
@@ -101,8 +105,10 @@ func planAccept(p AcceptParams, now time.Time) (*acceptPlan, error) {
 		if ep.query, err = encodeMap(ev.Query); err != nil {
 			return nil, fmt.Errorf("event %s: encode query: %w", ev.ID, err)
 		}
-		if ep.body, err = encodeJSON(ev.Body); err != nil {
-			return nil, fmt.Errorf("event %s: encode body: %w", ev.ID, err)
+		if ep.bodyInRaw = ev.BodyIsRaw && ev.Raw != nil; !ep.bodyInRaw {
+			if ep.body, err = encodeJSON(ev.Body); err != nil {
+				return nil, fmt.Errorf("event %s: encode body: %w", ev.ID, err)
+			}
 		}
 		for j := range ew.Runs {
 			rp, err := planRun(&ew.Runs[j], plan)
@@ -144,18 +150,26 @@ func planRun(rc *RunCreate, plan *acceptPlan) (runPlan, error) {
 		return rp, err
 	}
 	for _, st := range steps {
-		if st.phase == 0 {
+		switch {
+		case st.done != nil:
+			rp.started = plan.now
+		case st.phase == 0:
 			rp.pending++
-		} else {
+		default:
 			rp.onError++
 		}
 	}
 	if rp.pending == 0 {
-		// Nothing to do: the run succeeded, and on_error is not needed.
+		// Nothing left to do: the run succeeded, and on_error is not
+		// needed.
 		rp.status, rp.started, rp.finished = StatusSucceeded, plan.now, plan.now
 		for i := range steps {
-			steps[i].status = StatusSkipped
+			if steps[i].done == nil {
+				steps[i].status = StatusSkipped
+			}
 		}
+	} else if rp.started != nil {
+		rp.status = StatusRunning
 	}
 	for i := range steps {
 		st := &steps[i]
@@ -194,6 +208,9 @@ func planSteps(in []StepCreate) ([]stepPlan, error) {
 	out := make([]stepPlan, len(in))
 	for i, sc := range in {
 		out[i] = stepPlan{id: sc.StepID, phase: sc.Phase}
+		if err := planDone(&out[i], sc); err != nil {
+			return nil, err
+		}
 		for k, need := range sc.Needs {
 			j, ok := index[need]
 			if !ok || in[j].Phase != sc.Phase || j == i {
@@ -201,6 +218,12 @@ func planSteps(in []StepCreate) ([]stepPlan, error) {
 			}
 			if slices.Contains(sc.Needs[:k], need) {
 				continue
+			}
+			if in[j].Done != nil {
+				continue // finished before the commit
+			}
+			if sc.Done != nil {
+				return nil, fmt.Errorf("step %s is done but needs %s, which is not", sc.StepID, need)
 			}
 			out[i].waiting++
 			deps[j] = append(deps[j], sc.StepID)
@@ -217,6 +240,24 @@ func planSteps(in []StepCreate) ([]stepPlan, error) {
 		}
 	}
 	return out, nil
+}
+
+// planDone checks and encodes the outcome of a step run before the
+// commit.
+func planDone(sp *stepPlan, sc StepCreate) error {
+	if sc.Done == nil {
+		return nil
+	}
+	d := sc.Done
+	if sc.Phase != 0 || (d.Status != StatusSucceeded && d.Status != StatusSkipped) {
+		return fmt.Errorf("step %s: done with status %q in phase %d: want succeeded or skipped in phase 0", sc.StepID, d.Status, sc.Phase)
+	}
+	out, err := encodeJSON(d.Output)
+	if err != nil {
+		return fmt.Errorf("step %s: encode output: %w", sc.StepID, err)
+	}
+	sp.done, sp.status, sp.output = d, d.Status, out
+	return nil
 }
 
 // apply writes the batch and builds the results.
@@ -310,7 +351,7 @@ func (plan *acceptPlan) insertEvents(tx *gorm.DB, ps *sqliteStmts) ([]storedEven
 		for _, ep := range todo {
 			ev := ep.p.Event
 			res, err := st.ExecContext(ctx, ev.ID, ev.Type, ev.Method, ev.Path, ep.headers, ep.query, ep.body,
-				rawBytes(ev.Raw), micros(ev.ReceivedAt), nullString(ev.DedupeKey))
+				rawBytes(ev.Raw), micros(ev.ReceivedAt), nullString(ev.DedupeKey), flag(ep.bodyInRaw))
 			if err != nil {
 				return nil, fmt.Errorf("insert events: %w", err)
 			}
@@ -323,11 +364,11 @@ func (plan *acceptPlan) insertEvents(tx *gorm.DB, ps *sqliteStmts) ([]storedEven
 		return plan.resolveEvents(tx, inserted)
 	}
 	err := chunks(todo, 500, func(part []*eventPlan) error {
-		q := newQuery(`INSERT INTO events (id, type, method, path, headers, query, body, raw, received_at, dedupe_key) VALUES `)
+		q := newQuery(`INSERT INTO events (id, type, method, path, headers, query, body, raw, received_at, dedupe_key, body_in_raw) VALUES `)
 		for _, ep := range part {
 			ev := ep.p.Event
 			q.row(ev.ID, ev.Type, ev.Method, ev.Path, ep.headers, ep.query, ep.body,
-				rawBytes(ev.Raw), micros(ev.ReceivedAt), nullString(ev.DedupeKey))
+				rawBytes(ev.Raw), micros(ev.ReceivedAt), nullString(ev.DedupeKey), flag(ep.bodyInRaw))
 		}
 		q.sql(` ON CONFLICT DO NOTHING RETURNING id`)
 		return q.scanAll(tx, func(rows *sql.Rows) error {
@@ -483,7 +524,7 @@ func (plan *acceptPlan) insertSteps(tx *gorm.DB, ps *sqliteStmts, runs []*runPla
 			}
 			return nil
 		}
-		q := newQuery(`INSERT INTO steps (run_id, step_id, seq, phase, status, waiting, dependents, attempts, run_at, lease_owner, lease_until, started_at, finished_at) VALUES `)
+		q := newQuery(`INSERT INTO steps (run_id, step_id, seq, phase, status, waiting, dependents, attempts, run_at, lease_owner, lease_until, started_at, finished_at, output) VALUES `)
 		for _, ref := range part {
 			q.row(plan.stepRow(ref.r, ref.seq)...)
 		}
@@ -501,14 +542,16 @@ func (plan *acceptPlan) stepRow(rp *runPlan, seq int) []any {
 	var attempts int
 	var owner string
 	var until, started, finished any
-	switch st.status {
-	case StatusRunning:
+	switch {
+	case st.done != nil:
+		attempts, started, finished = 1, micros(st.done.Started), micros(st.done.Finished)
+	case st.status == StatusRunning:
 		attempts, owner, until, started = 1, plan.owner, plan.until, plan.now
-	case StatusSkipped:
+	case st.status == StatusSkipped:
 		finished = plan.now
 	}
 	return []any{rp.rc.ID, st.id, seq, st.phase, st.status, st.waiting, st.dependents,
-		attempts, plan.now, owner, until, started, finished}
+		attempts, plan.now, owner, until, started, finished, st.output}
 }
 
 // insertDeliveries inserts the deliveries of the events that are not

@@ -23,7 +23,7 @@ func (c *completer) decrement(deltas map[depKey]*depDelta) (map[depKey]*depDelta
 		q.cols(c.d, typText, typText, typBigint, typBigint)
 		for _, k := range part {
 			d := deltas[k]
-			q.row(k.run, k.step, d.n, boolInt(d.block))
+			q.row(k.run, k.step, d.n, flag(d.block))
 		}
 		q.sql(`)
 UPDATE steps SET waiting = waiting - c_n,
@@ -98,7 +98,7 @@ func (c *completer) settleRuns() error {
 		q.cols(c.d, typText, typBigint, typBigint, typText)
 		for _, id := range part {
 			a := c.agg[id]
-			q.row(id, a.done, boolInt(a.failed), a.err)
+			q.row(id, a.done, flag(a.failed), a.err)
 		}
 		q.sql(`)
 UPDATE runs SET pending = pending - c_n,
@@ -174,12 +174,4 @@ WHERE phase = 1 AND status = 'waiting' AND run_id IN `, c.b.now).list(part).exec
 		return fmt.Errorf("skip on_error steps: %w", err)
 	}
 	return nil
-}
-
-// boolInt stores a flag.
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }

@@ -10,7 +10,7 @@ import (
 // EventList returns events newest first, without Raw.
 func (s *gormStore) EventList(ctx context.Context, p EventListParams) ([]*engine.Event, string, error) {
 	limit := listLimit(p.Limit)
-	q := s.r.WithContext(ctx).Model(&eventRow{}).Omit("raw")
+	q := s.r.WithContext(ctx).Model(&eventRow{})
 	if p.Type != "" {
 		q = q.Where("type = ?", p.Type)
 	}
@@ -33,6 +33,7 @@ func (s *gormStore) EventList(ctx context.Context, p EventListParams) ([]*engine
 		if err != nil {
 			return nil, "", fmt.Errorf("list events: %w", err)
 		}
+		ev.Raw = nil // read for bodies kept in raw; not part of a list
 		out = append(out, ev)
 	}
 	return out, next, nil

@@ -24,6 +24,7 @@ type eventRow struct {
 	Raw        []byte         `gorm:"column:raw"`
 	ReceivedAt int64          `gorm:"column:received_at"`
 	DedupeKey  sql.NullString `gorm:"column:dedupe_key"`
+	BodyInRaw  bool           `gorm:"column:body_in_raw"`
 }
 
 // TableName names the table for gorm.
@@ -40,6 +41,13 @@ func (r *eventRow) event() (*engine.Event, error) {
 	}
 	if err := decodeInto(r.Query, &ev.Query); err != nil {
 		return nil, fmt.Errorf("decode query: %w", err)
+	}
+	if r.BodyInRaw {
+		ev.BodyIsRaw = true
+		if err := json.Unmarshal(r.Raw, &ev.Body); err != nil {
+			return nil, fmt.Errorf("decode body from raw: %w", err)
+		}
+		return ev, nil
 	}
 	if err := decodeInto(r.Body, &ev.Body); err != nil {
 		return nil, fmt.Errorf("decode body: %w", err)

@@ -173,11 +173,15 @@ CREATE TABLE IF NOT EXISTS event_types (
 	first_seen  BIGINT NOT NULL
 )`
 
+// schemaV2 lets an event keep its body only once: body_in_raw = 1 says
+// that body is NULL and the body is raw decoded as JSON.
+const schemaV2 = `ALTER TABLE events ADD COLUMN body_in_raw INTEGER NOT NULL DEFAULT 0`
+
 // migrations are applied in order; hookflow_schema remembers how many were.
 // Append, never edit.
 func migrations(d dialect) []string {
 	r := strings.NewReplacer("{{blob}}", d.blobType(), "{{serial}}", d.serialType())
-	return []string{r.Replace(schemaV1)}
+	return []string{r.Replace(schemaV1), schemaV2}
 }
 
 // migrate brings the schema up to date in one transaction, serialized

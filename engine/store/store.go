@@ -175,6 +175,19 @@ type StepCreate struct {
 	StepID string
 	Phase  int // 0: steps, 1: on_error
 	Needs  []string
+	// Done, when set, is the outcome of a phase-0 step the engine ran
+	// before the commit (a pure, quick step run inline): the step is
+	// stored finished, and the steps that need it wait only for the rest.
+	// A run whose phase-0 steps are all Done is stored succeeded.
+	Done *StepDone
+}
+
+// StepDone is the outcome of a step run before its run was stored.
+type StepDone struct {
+	Status   string // StatusSucceeded or StatusSkipped
+	Output   any    // stored as JSON
+	Started  time.Time
+	Finished time.Time
 }
 
 // AcceptResult says what happened to one event of the batch.

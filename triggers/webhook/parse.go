@@ -16,7 +16,7 @@ import (
 // JSON value, a map of a form's first values, or the text) and the raw
 // bytes are copied, since fiber reuses its buffers.
 func (t *Trigger) parse(r *request) *answer {
-	body, a := parseBody(r.headers["content-type"], r.body)
+	body, isJSON, a := parseBody(r.headers["content-type"], r.body)
 	if a != nil {
 		return a
 	}
@@ -31,24 +31,26 @@ func (t *Trigger) parse(r *request) *answer {
 	}
 	if len(r.body) > 0 {
 		r.ev.Raw = bytes.Clone(r.body)
+		// A JSON body is its raw bytes decoded: the store keeps it once.
+		r.ev.BodyIsRaw = isJSON
 	}
 	return nil
 }
 
 // parseBody decodes raw by its Content-Type. An empty body is nil whatever
-// the type. JSON (application/json, *+json) is decoded; a form
+// the type. JSON (application/json, *+json) is decoded (isJSON); a form
 // (application/x-www-form-urlencoded) becomes a map of first values;
 // multipart bodies are refused; anything else is text, refused when it is
 // not UTF-8.
-func parseBody(contentType string, raw []byte) (any, *answer) {
+func parseBody(contentType string, raw []byte) (body any, isJSON bool, a *answer) {
 	if len(raw) == 0 {
-		return nil, nil
+		return nil, false, nil
 	}
 	mt := "application/octet-stream"
 	if strings.TrimSpace(contentType) != "" {
 		parsed, _, err := mime.ParseMediaType(contentType)
 		if err != nil {
-			return nil, unsupported(contentType)
+			return nil, false, unsupported(contentType)
 		}
 		mt = parsed
 	}
@@ -56,17 +58,18 @@ func parseBody(contentType string, raw []byte) (any, *answer) {
 	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
 		var v any
 		if err := json.Unmarshal(raw, &v); err != nil {
-			return nil, errorAnswer(fiber.StatusBadRequest, "body is not valid JSON: "+err.Error())
+			return nil, false, errorAnswer(fiber.StatusBadRequest, "body is not valid JSON: "+err.Error())
 		}
-		return v, nil
+		return v, true, nil
 	case mt == "application/x-www-form-urlencoded":
-		return parseForm(raw)
+		body, a = parseForm(raw)
+		return body, false, a
 	case strings.HasPrefix(mt, "multipart/"):
-		return nil, unsupported(mt)
+		return nil, false, unsupported(mt)
 	case !utf8.Valid(raw):
-		return nil, unsupported(mt)
+		return nil, false, unsupported(mt)
 	}
-	return string(raw), nil
+	return string(raw), false, nil
 }
 
 // parseForm decodes a form body into a map of each field's first value.

@@ -23,6 +23,7 @@ func acceptCases() []testCase {
 		{"OwnerLeasesAtAccept", testOwnerLeases},
 		{"SkippedAndEmptyRuns", testSkippedRuns},
 		{"EventRoundTrip", testEventRoundTrip},
+		{"EventBodyKeptInRaw", testBodyKeptInRaw},
 		{"AcceptRejectsBadGraph", testBadGraph},
 	}
 }
@@ -206,6 +207,27 @@ func testEventRoundTrip(t *testing.T, s store.Store) {
 	got.Raw, got.ReceivedAt = ev.Raw, ev.ReceivedAt
 	if !reflect.DeepEqual(got, ev) {
 		t.Fatalf("EventGet =\n%#v\nwant\n%#v", got, ev)
+	}
+}
+
+func testBodyKeptInRaw(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	ev := &engine.Event{
+		ID: newID(), Type: "webhook", Method: "POST", Path: "orders",
+		Body: map[string]any{"n": 1.5, "s": "x"}, Raw: []byte(`{"n": 1.5, "s": "x"}`), BodyIsRaw: true,
+		ReceivedAt: t0(),
+	}
+	_, err := s.Accept(ctx, store.AcceptParams{Events: []store.EventWithRuns{{Event: ev}}, Now: t0()})
+	must(t, err, "Accept")
+	got, err := s.EventGet(ctx, ev.ID)
+	must(t, err, "EventGet")
+	if !reflect.DeepEqual(got.Body, ev.Body) || !bytes.Equal(got.Raw, ev.Raw) || !got.BodyIsRaw {
+		t.Fatalf("EventGet body %#v raw %q BodyIsRaw %v, want %#v %q true", got.Body, got.Raw, got.BodyIsRaw, ev.Body, ev.Raw)
+	}
+	list, _, err := s.EventList(ctx, store.EventListParams{})
+	must(t, err, "EventList")
+	if len(list) != 1 || !reflect.DeepEqual(list[0].Body, ev.Body) || list[0].Raw != nil {
+		t.Fatalf("EventList = %+v, want the body decoded from raw and no raw", list)
 	}
 }
 

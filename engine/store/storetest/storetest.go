@@ -41,6 +41,7 @@ type testCase struct {
 func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	var cases []testCase
 	cases = append(cases, acceptCases()...)
+	cases = append(cases, doneCases()...)
 	cases = append(cases, dagCases()...)
 	cases = append(cases, jobCases()...)
 	cases = append(cases, readCases()...)
