@@ -413,7 +413,7 @@ func (plan *acceptPlan) resolveEvents(tx *gorm.DB, inserted map[string]bool) ([]
 	})
 	if err == nil {
 		err = chunks(keys, 500, func(part []string) error {
-			q := newQuery(`SELECT id, dedupe_key FROM events WHERE dedupe_key IN `).list(part)
+			q := newQuery(`SELECT id, dedupe_key FROM events WHERE dedupe_key IS NOT NULL AND dedupe_key IN `).list(part)
 			return q.scanAll(tx, func(rows *sql.Rows) error {
 				var id, key string
 				err := rows.Scan(&id, &key)

@@ -177,11 +177,75 @@ CREATE TABLE IF NOT EXISTS event_types (
 // that body is NULL and the body is raw decoded as JSON.
 const schemaV2 = `ALTER TABLE events ADD COLUMN body_in_raw INTEGER NOT NULL DEFAULT 0`
 
+// Migration 3 makes the hot path's inserts touch fewer B-trees: the
+// events' dedupe index holds only the events that have a key (a partial
+// unique index instead of a UNIQUE column, which indexed every NULL);
+// runs_event goes, since the unique (event_id, workflow, replay_of) index
+// serves the same look-ups; and on SQLite steps becomes a WITHOUT ROWID
+// table clustered on its primary key, one B-tree instead of a table and
+// an index. SQLite can change neither a column constraint nor a table's
+// kind in place, so it copies both tables.
+const schemaV3SQLite = `
+CREATE TABLE steps_v3 (
+	run_id      TEXT NOT NULL,
+	step_id     TEXT NOT NULL,
+	seq         INTEGER NOT NULL,
+	phase       INTEGER NOT NULL,
+	status      TEXT NOT NULL,
+	waiting     INTEGER NOT NULL,
+	blocked     INTEGER NOT NULL DEFAULT 0,
+	dependents  TEXT NOT NULL DEFAULT '[]',
+	output      TEXT,
+	error       TEXT NOT NULL DEFAULT '',
+	attempts    INTEGER NOT NULL DEFAULT 0,
+	run_at      BIGINT NOT NULL,
+	lease_owner TEXT NOT NULL DEFAULT '',
+	lease_until BIGINT,
+	started_at  BIGINT,
+	finished_at BIGINT,
+	PRIMARY KEY (run_id, step_id)
+) WITHOUT ROWID;
+INSERT INTO steps_v3 SELECT run_id, step_id, seq, phase, status, waiting, blocked, dependents, output, error,
+	attempts, run_at, lease_owner, lease_until, started_at, finished_at FROM steps;
+DROP TABLE steps;
+ALTER TABLE steps_v3 RENAME TO steps;
+CREATE INDEX steps_queued ON steps (run_at) WHERE status = 'queued';
+CREATE INDEX steps_leased ON steps (lease_until) WHERE lease_until IS NOT NULL;
+CREATE TABLE events_v3 (
+	id          TEXT PRIMARY KEY,
+	type        TEXT NOT NULL,
+	method      TEXT NOT NULL DEFAULT '',
+	path        TEXT NOT NULL DEFAULT '',
+	headers     TEXT,
+	query       TEXT,
+	body        TEXT,
+	raw         BLOB,
+	received_at BIGINT NOT NULL,
+	dedupe_key  TEXT,
+	body_in_raw INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO events_v3 SELECT id, type, method, path, headers, query, body, raw, received_at, dedupe_key, body_in_raw FROM events;
+DROP TABLE events;
+ALTER TABLE events_v3 RENAME TO events;
+CREATE INDEX events_received ON events (received_at, id);
+CREATE UNIQUE INDEX events_dedupe ON events (dedupe_key) WHERE dedupe_key IS NOT NULL;
+DROP INDEX runs_event`
+
+// schemaV3Postgres is migration 3 on PostgreSQL (see schemaV3SQLite).
+const schemaV3Postgres = `
+ALTER TABLE events DROP CONSTRAINT IF EXISTS events_dedupe_key_key;
+CREATE UNIQUE INDEX IF NOT EXISTS events_dedupe ON events (dedupe_key) WHERE dedupe_key IS NOT NULL;
+DROP INDEX IF EXISTS runs_event`
+
 // migrations are applied in order; hookflow_schema remembers how many were.
 // Append, never edit.
 func migrations(d dialect) []string {
 	r := strings.NewReplacer("{{blob}}", d.blobType(), "{{serial}}", d.serialType())
-	return []string{r.Replace(schemaV1), schemaV2}
+	v3 := schemaV3Postgres
+	if _, ok := d.(sqliteDialect); ok {
+		v3 = schemaV3SQLite
+	}
+	return []string{r.Replace(schemaV1), schemaV2, v3}
 }
 
 // migrate brings the schema up to date in one transaction, serialized

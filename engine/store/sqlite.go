@@ -22,7 +22,7 @@ func (sqliteDialect) castValues() bool   { return false }
 func (sqliteDialect) claimSQL() string {
 	return `UPDATE steps SET status = 'running', attempts = attempts + 1,
 	lease_owner = $1, lease_until = $2, started_at = COALESCE(started_at, $3)
-WHERE rowid IN (SELECT rowid FROM steps WHERE status = 'queued' AND run_at <= $3
+WHERE (run_id, step_id) IN (SELECT run_id, step_id FROM steps WHERE status = 'queued' AND run_at <= $3
 	ORDER BY run_at LIMIT $4)
 RETURNING run_id, step_id, phase, attempts, output, run_at`
 }
