@@ -269,11 +269,11 @@ func (s *gormStore) migrate(ctx context.Context) error {
 					return fmt.Errorf("migration %d: %w", v+1, err)
 				}
 			}
-			s.log.InfoContext(ctx, "database migrated", "version", v+1)
 		}
 		if have >= len(ms) {
 			return nil
 		}
+		s.log.InfoContext(ctx, "database migrated", "from", have, "to", len(ms))
 		if err := tx.Exec(`DELETE FROM hookflow_schema`).Error; err != nil {
 			return err
 		}
