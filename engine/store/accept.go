@@ -67,6 +67,9 @@ type runPlan struct {
 	started  any // micros or nil
 	finished any
 	steps    []stepPlan
+	// compact holds the steps of a run finished at Accept as JSON for
+	// the run's own row (compactStep); steps is then empty.
+	compact any
 }
 
 // stepPlan is one step row to insert.
@@ -161,13 +164,15 @@ func planRun(rc *RunCreate, plan *acceptPlan) (runPlan, error) {
 	}
 	if rp.pending == 0 {
 		// Nothing left to do: the run succeeded, and on_error is not
-		// needed.
+		// needed. Its steps are kept in its own row.
 		rp.status, rp.started, rp.finished = StatusSucceeded, plan.now, plan.now
 		for i := range steps {
 			if steps[i].done == nil {
 				steps[i].status = StatusSkipped
 			}
 		}
+		rp.compact, err = plan.compactSteps(steps)
+		return rp, err
 	} else if rp.started != nil {
 		rp.status = StatusRunning
 	}
@@ -186,6 +191,28 @@ func planRun(rc *RunCreate, plan *acceptPlan) (runPlan, error) {
 	}
 	rp.steps = steps
 	return rp, nil
+}
+
+// compactSteps encodes the steps of a run finished at Accept for its row.
+func (plan *acceptPlan) compactSteps(steps []stepPlan) (any, error) {
+	if len(steps) == 0 {
+		return nil, nil
+	}
+	out := make([]compactStep, len(steps))
+	for i, st := range steps {
+		out[i] = compactStep{ID: st.id, Phase: st.phase, Status: st.status, Finished: plan.now}
+		if d := st.done; d != nil {
+			out[i].Attempts, out[i].Started, out[i].Finished = 1, micros(d.Started), micros(d.Finished)
+			if s, ok := st.output.(string); ok {
+				out[i].Output = json.RawMessage(s)
+			}
+		}
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return nil, fmt.Errorf("encode steps: %w", err)
+	}
+	return string(b), nil
 }
 
 // planSteps checks a run's step graph and counts, for each step, the steps
@@ -463,7 +490,7 @@ func (plan *acceptPlan) insertRuns(tx *gorm.DB, stmts *sqliteStmts, runs []*runP
 				failed = 1
 			}
 			res, err := st.ExecContext(ctx, rc.ID, p.e.p.Event.ID, rc.Workflow, rc.Version, p.r.status, p.r.pending,
-				p.r.onError, rc.ReplayOf, rc.Error, failed, plan.now, p.r.started, p.r.finished)
+				p.r.onError, rc.ReplayOf, rc.Error, failed, plan.now, p.r.started, p.r.finished, p.r.compact)
 			if err != nil {
 				return nil, fmt.Errorf("insert runs: %w", err)
 			}
@@ -476,7 +503,7 @@ func (plan *acceptPlan) insertRuns(tx *gorm.DB, stmts *sqliteStmts, runs []*runP
 		return created, nil
 	}
 	err := chunks(ps, 500, func(part []pair) error {
-		q := newQuery(`INSERT INTO runs (id, event_id, workflow, version, status, pending, on_error, replay_of, error, failed, created_at, started_at, finished_at) VALUES `)
+		q := newQuery(`INSERT INTO runs (id, event_id, workflow, version, status, pending, on_error, replay_of, error, failed, created_at, started_at, finished_at, steps) VALUES `)
 		for _, p := range part {
 			rc := p.r.rc
 			failed := 0
@@ -484,7 +511,7 @@ func (plan *acceptPlan) insertRuns(tx *gorm.DB, stmts *sqliteStmts, runs []*runP
 				failed = 1
 			}
 			q.row(rc.ID, p.e.p.Event.ID, rc.Workflow, rc.Version, p.r.status, p.r.pending,
-				p.r.onError, rc.ReplayOf, rc.Error, failed, plan.now, p.r.started, p.r.finished)
+				p.r.onError, rc.ReplayOf, rc.Error, failed, plan.now, p.r.started, p.r.finished, p.r.compact)
 		}
 		q.sql(` ON CONFLICT DO NOTHING RETURNING id`)
 		return q.scanAll(tx, func(rows *sql.Rows) error {

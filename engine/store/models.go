@@ -116,6 +116,44 @@ func (r *stepRow) record() (*StepRecord, error) {
 	return rec, nil
 }
 
+// compactStep is one step of a run that was finished at Accept, kept in
+// the run's own steps column rather than as a row of steps: a run of
+// steps that all ran before the commit costs one row, not one per step.
+type compactStep struct {
+	ID       string          `json:"id"`
+	Phase    int             `json:"phase,omitempty"`
+	Status   string          `json:"status"`
+	Output   json.RawMessage `json:"output,omitempty"`
+	Attempts int             `json:"attempts,omitempty"`
+	Started  int64           `json:"started,omitempty"`  // micros
+	Finished int64           `json:"finished,omitempty"` // micros
+}
+
+// decodeCompactSteps returns the step records kept in a run's row.
+func decodeCompactSteps(runID, text string) ([]*StepRecord, error) {
+	var steps []compactStep
+	if err := json.Unmarshal([]byte(text), &steps); err != nil {
+		return nil, err
+	}
+	out := make([]*StepRecord, len(steps))
+	for i, st := range steps {
+		rec := &StepRecord{RunID: runID, StepID: st.ID, Phase: st.Phase, Status: st.Status, Attempts: st.Attempts}
+		if st.Started != 0 {
+			rec.StartedAt = fromNullMicros(sql.NullInt64{Int64: st.Started, Valid: true})
+		}
+		if st.Finished != 0 {
+			rec.FinishedAt = fromNullMicros(sql.NullInt64{Int64: st.Finished, Valid: true})
+		}
+		if len(st.Output) > 0 {
+			if err := json.Unmarshal(st.Output, &rec.Output); err != nil {
+				return nil, fmt.Errorf("decode output of step %s: %w", st.ID, err)
+			}
+		}
+		out[i] = rec
+	}
+	return out, nil
+}
+
 // attemptRow is a row of attempts.
 type attemptRow struct {
 	ID         int64          `gorm:"column:id;primaryKey"`

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -113,9 +114,7 @@ func (s *gormStore) StepList(ctx context.Context, runID string) ([]*StepRecord, 
 		return nil, fmt.Errorf("list steps of run %s: %w", runID, err)
 	}
 	if len(rows) == 0 {
-		if err := runExists(db, runID); err != nil {
-			return nil, fmt.Errorf("list steps of run %s: %w", runID, err)
-		}
+		return s.compactSteps(db, runID)
 	}
 	out := make([]*StepRecord, len(rows))
 	for i := range rows {
@@ -124,6 +123,26 @@ func (s *gormStore) StepList(ctx context.Context, runID string) ([]*StepRecord, 
 			return nil, fmt.Errorf("list steps of run %s: %w", runID, err)
 		}
 		out[i] = rec
+	}
+	return out, nil
+}
+
+// compactSteps returns the steps a run keeps in its own row (a run
+// finished at Accept), none for a run without steps, or ErrNotFound.
+func (s *gormStore) compactSteps(db *gorm.DB, runID string) ([]*StepRecord, error) {
+	var rows []struct{ Steps sql.NullString }
+	if err := db.Raw(`SELECT steps FROM runs WHERE id = ?`, runID).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list steps of run %s: %w", runID, err)
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("list steps of run %s: run %w", runID, ErrNotFound)
+	}
+	if !rows[0].Steps.Valid {
+		return nil, nil
+	}
+	out, err := decodeCompactSteps(runID, rows[0].Steps.String)
+	if err != nil {
+		return nil, fmt.Errorf("list steps of run %s: %w", runID, err)
 	}
 	return out, nil
 }

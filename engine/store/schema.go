@@ -237,6 +237,10 @@ ALTER TABLE events DROP CONSTRAINT IF EXISTS events_dedupe_key_key;
 CREATE UNIQUE INDEX IF NOT EXISTS events_dedupe ON events (dedupe_key) WHERE dedupe_key IS NOT NULL;
 DROP INDEX IF EXISTS runs_event`
 
+// schemaV4 lets a run finished at Accept keep its steps in its own row,
+// as JSON (compactStep), instead of a steps row each.
+const schemaV4 = `ALTER TABLE runs ADD COLUMN steps TEXT`
+
 // migrations are applied in order; hookflow_schema remembers how many were.
 // Append, never edit.
 func migrations(d dialect) []string {
@@ -245,7 +249,7 @@ func migrations(d dialect) []string {
 	if _, ok := d.(sqliteDialect); ok {
 		v3 = schemaV3SQLite
 	}
-	return []string{r.Replace(schemaV1), schemaV2, v3}
+	return []string{r.Replace(schemaV1), schemaV2, v3, schemaV4}
 }
 
 // migrate brings the schema up to date in one transaction, serialized

@@ -25,8 +25,8 @@ type sqliteStmts struct {
 const (
 	sqlInsEvent = `INSERT INTO events (id, type, method, path, headers, query, body, raw, received_at, dedupe_key, body_in_raw)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT DO NOTHING`
-	sqlInsRun = `INSERT INTO runs (id, event_id, workflow, version, status, pending, on_error, replay_of, error, failed, created_at, started_at, finished_at)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT DO NOTHING`
+	sqlInsRun = `INSERT INTO runs (id, event_id, workflow, version, status, pending, on_error, replay_of, error, failed, created_at, started_at, finished_at, steps)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) ON CONFLICT DO NOTHING`
 	sqlInsStep = `INSERT INTO steps (run_id, step_id, seq, phase, status, waiting, dependents, attempts, run_at, lease_owner, lease_until, started_at, finished_at, output)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)`
 	sqlInsAttempt = `INSERT INTO attempts (run_id, step_id, item, attempt, started_at, duration_ms, error, exchanges)
