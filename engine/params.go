@@ -104,8 +104,12 @@ func assign(f reflect.Value, v any) bool {
 		}
 		return ok
 	case reflect.Interface, reflect.Map, reflect.Slice:
-		rv := reflect.ValueOf(v)
-		if !jsonNative(v) || !rv.Type().AssignableTo(f.Type()) {
+		nv, ok := jsonNative(v)
+		if !ok {
+			return false
+		}
+		rv := reflect.ValueOf(nv)
+		if !rv.Type().AssignableTo(f.Type()) {
 			return false
 		}
 		f.Set(rv)
@@ -114,26 +118,84 @@ func assign(f reflect.Value, v any) bool {
 	return false
 }
 
-// jsonNative reports whether v is made only of what encoding/json decodes
-// into an interface: string, float64, bool, nil, map[string]any, []any.
-func jsonNative(v any) bool {
+// jsonNative returns v as encoding/json would decode it into an interface
+// after encoding it (string, float64, bool, nil, map[string]any, []any),
+// and false when that takes JSON's own rules (a time, a struct, a typed
+// list). Integers become float64, as JSON makes them; v itself is
+// returned, uncopied, when it is native already.
+func jsonNative(v any) (any, bool) {
 	switch x := v.(type) {
 	case nil, string, float64, bool:
-		return true
+		return v, true
+	case int:
+		return float64(x), true
+	case int64:
+		return float64(x), true
 	case map[string]any:
-		for _, e := range x {
-			if !jsonNative(e) {
-				return false
-			}
-		}
-		return true
+		return nativeMap(x)
 	case []any:
-		for _, e := range x {
-			if !jsonNative(e) {
-				return false
+		return nativeList(x)
+	}
+	return nil, false
+}
+
+// nativeMap is jsonNative for a map: copied only when an element changes.
+func nativeMap(m map[string]any) (any, bool) {
+	var out map[string]any
+	for k, e := range m {
+		ne, ok := jsonNative(e)
+		if !ok {
+			return nil, false
+		}
+		if out == nil && !same(ne, e) {
+			out = make(map[string]any, len(m))
+			for k2, e2 := range m {
+				out[k2] = e2
 			}
 		}
-		return true
+		if out != nil {
+			out[k] = ne
+		}
 	}
-	return false
+	if out == nil {
+		return m, true
+	}
+	return out, true
+}
+
+// nativeList is jsonNative for a list: copied only when an element
+// changes.
+func nativeList(l []any) (any, bool) {
+	var out []any
+	for i, e := range l {
+		ne, ok := jsonNative(e)
+		if !ok {
+			return nil, false
+		}
+		if out == nil && !same(ne, e) {
+			out = append(make([]any, 0, len(l)), l...)
+		}
+		if out != nil {
+			out[i] = ne
+		}
+	}
+	if out == nil {
+		return l, true
+	}
+	return out, true
+}
+
+// same reports whether jsonNative left e as it was (a converted number, or
+// a copied map or list, is not the same).
+func same(ne, e any) bool {
+	switch e.(type) {
+	case int, int64:
+		return false
+	case map[string]any:
+		return reflect.ValueOf(ne).UnsafePointer() == reflect.ValueOf(e).UnsafePointer()
+	case []any:
+		nl, l := ne.([]any), e.([]any)
+		return len(l) == 0 || &nl[0] == &l[0]
+	}
+	return true
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/json"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -32,7 +33,9 @@ func TestDecodeParamsMatchesJSON(t *testing.T) {
 	cases := []map[string]any{
 		{"url": "http://a", "count": 3.0, "ratio": 0.5, "on": true},
 		{"body": map[string]any{"a": []any{1.0, "x", nil, true}}, "values": map[string]any{"k": "v"}, "list": []any{1.0}},
-		{"body": map[string]any{"n": 1}},                      // an int inside: JSON turns it into 1.0
+		{"body": map[string]any{"n": 1}}, // an int inside: JSON turns it into 1.0
+		{"values": map[string]any{"count": 3, "deep": []any{map[string]any{"n": int64(-7)}, 2}, "s": "x"}},
+		{"body": []any{"a", map[string]any{"b": 1.5}, []any{}}},
 		{"body": []string{"a", "b"}},                          // a typed list: JSON turns it into []any
 		{"body": time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}, // JSON turns a time into text
 		{"count": 3}, // an int
@@ -52,10 +55,8 @@ func TestDecodeParamsMatchesJSON(t *testing.T) {
 		if err := json.Unmarshal(b, want); err != nil {
 			t.Fatalf("case %d: json: %v", i, err)
 		}
-		gb, _ := json.Marshal(got)
-		wb, _ := json.Marshal(want)
-		if string(gb) != string(wb) {
-			t.Errorf("case %d:\n got  %s\n want %s", i, gb, wb)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("case %d:\n got  %#v\n want %#v", i, got, want)
 		}
 		if m, ok := got.(*fastParams).Body.(map[string]any); ok {
 			if _, isInt := m["n"].(int); isInt {

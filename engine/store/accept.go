@@ -125,12 +125,30 @@ func planAccept(p AcceptParams, now time.Time) (*acceptPlan, error) {
 	return plan, nil
 }
 
-// encodeMap encodes a header or query map; an empty one is NULL.
+// encodeMap encodes a header or query map as json.Marshal would (keys
+// sorted), without its reflection; an empty map is NULL.
 func encodeMap(m map[string]string) (any, error) {
 	if len(m) == 0 {
 		return nil, nil
 	}
-	return encodeJSON(m)
+	keys := make([]string, 0, len(m))
+	size := 2
+	for k, v := range m {
+		keys = append(keys, k)
+		size += len(k) + len(v) + 6
+	}
+	slices.Sort(keys)
+	b := make([]byte, 0, size)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		b = appendJSONString(b, m[k])
+	}
+	return string(append(b, '}')), nil
 }
 
 // planRun decides the initial state of a run and its steps.
@@ -208,11 +226,7 @@ func (plan *acceptPlan) compactSteps(steps []stepPlan) (any, error) {
 			}
 		}
 	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		return nil, fmt.Errorf("encode steps: %w", err)
-	}
-	return string(b), nil
+	return string(appendCompactSteps(nil, out)), nil
 }
 
 // planSteps checks a run's step graph and counts, for each step, the steps

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/hookflow/hookflow/engine"
@@ -127,6 +128,54 @@ type compactStep struct {
 	Attempts int             `json:"attempts,omitempty"`
 	Started  int64           `json:"started,omitempty"`  // micros
 	Finished int64           `json:"finished,omitempty"` // micros
+}
+
+// appendCompactSteps appends steps as JSON, as json.Marshal would write
+// them but without its reflection, or the re-validation of outputs that
+// were encoded by this package a moment earlier.
+func appendCompactSteps(b []byte, steps []compactStep) []byte {
+	b = append(b, '[')
+	for i, st := range steps {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"id":`...)
+		b = appendJSONString(b, st.ID)
+		if st.Phase != 0 {
+			b = append(b, `,"phase":`...)
+			b = strconv.AppendInt(b, int64(st.Phase), 10)
+		}
+		b = append(b, `,"status":`...)
+		b = appendJSONString(b, st.Status)
+		if len(st.Output) > 0 {
+			b = append(b, `,"output":`...)
+			b = append(b, st.Output...)
+		}
+		for _, f := range []struct {
+			key string
+			v   int64
+		}{{`,"attempts":`, int64(st.Attempts)}, {`,"started":`, st.Started}, {`,"finished":`, st.Finished}} {
+			if f.v != 0 {
+				b = append(b, f.key...)
+				b = strconv.AppendInt(b, f.v, 10)
+			}
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+// appendJSONString appends s as a JSON string.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+			q, _ := json.Marshal(s) // a string always encodes
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // decodeCompactSteps returns the step records kept in a run's row.
