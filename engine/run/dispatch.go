@@ -48,8 +48,11 @@ func (e *Engine) DispatchWith(ctx context.Context, ev *engine.Event, targets []T
 	}
 	req := &acceptReq{item: item, done: make(chan acceptResp, 1)}
 	// Cached before the commit: the commit hands the first steps to the
-	// workers at once, and they must not read the event back.
-	e.events.put(ev)
+	// workers at once, and they must not read the event back. Runs whose
+	// steps all ran inline need no worker, and their events stay out.
+	if hasJobs(item.Runs) {
+		e.events.put(ev)
+	}
 	select {
 	case e.accepts <- req:
 	case <-ctx.Done():
@@ -64,6 +67,18 @@ func (e *Engine) DispatchWith(ctx context.Context, ev *engine.Event, targets []T
 	case <-ctx.Done():
 		return engine.AcceptResult{}, fmt.Errorf("accept event: %w", ctx.Err())
 	}
+}
+
+// hasJobs reports whether any of runs has a step left for the workers.
+func hasJobs(runs []store.RunCreate) bool {
+	for _, rc := range runs {
+		for _, sc := range rc.Steps {
+			if sc.Phase == 0 && sc.Done == nil {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Replay starts a new run of t for a stored event, linked to the run it

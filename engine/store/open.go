@@ -41,6 +41,8 @@ type gormStore struct {
 	// ps are the SQLite writer's prepared hot-path statements; nil on
 	// PostgreSQL.
 	ps *sqliteStmts
+	// ckpt checkpoints a SQLite file's log; nil otherwise.
+	ckpt *checkpointer
 }
 
 var _ Store = (*gormStore)(nil)
@@ -149,6 +151,9 @@ func (s *gormStore) Ping(ctx context.Context) error {
 // Close releases the database.
 func (s *gormStore) Close() error {
 	var errs []error
+	if err := s.ckpt.close(); err != nil {
+		errs = append(errs, fmt.Errorf("close checkpointer: %w", err))
+	}
 	if err := s.ps.close(); err != nil {
 		errs = append(errs, fmt.Errorf("close statements: %w", err))
 	}
@@ -200,6 +205,9 @@ func (s *gormStore) write(ctx context.Context, fn func(tx *gorm.DB) error) error
 	start := time.Now()
 	for i := 0; ; i++ {
 		err := s.w.WithContext(ctx).Transaction(fn)
+		if err == nil {
+			s.ckpt.committed()
+		}
 		if err == nil || i == tries-1 || !s.d.retryable(err) || ctx.Err() != nil {
 			if d := time.Since(start); d > s.slow {
 				s.log.WarnContext(ctx, "slow database transaction", "duration", d, "tries", i+1)

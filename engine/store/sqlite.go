@@ -67,6 +67,15 @@ func openSQLite(path string, opts Options) (*gormStore, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The checkpointer copies the log from its own connection; the
+	// writer's commits no longer do (see checkpointer).
+	if err := w.Exec(`PRAGMA wal_autocheckpoint = 0`).Error; err != nil {
+		return nil, errors.Join(fmt.Errorf("turn off automatic checkpoints: %w", err), closeGorm(w))
+	}
+	s.ckpt, err = startCheckpointer(path, opts.Logger)
+	if err != nil {
+		return nil, errors.Join(err, closeGorm(w))
+	}
 	readers := opts.MaxConns
 	if readers <= 0 {
 		readers = 4
@@ -75,7 +84,7 @@ func openSQLite(path string, opts Options) (*gormStore, error) {
 	// the file.
 	r, err := openSQLitePool(path+"?_busy_timeout=10000&_query_only=1&_cache_size=-8192", readers, opts)
 	if err != nil {
-		return nil, errors.Join(err, closeGorm(w))
+		return nil, errors.Join(err, closeGorm(w), s.ckpt.close())
 	}
 	s.w, s.r = w, r
 	return s, nil

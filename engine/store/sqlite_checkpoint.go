@@ -1,0 +1,91 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// checkpointEvery is how often the checkpointer looks for new WAL frames.
+const checkpointEvery = 50 * time.Millisecond
+
+// checkpointer copies a SQLite file's write-ahead log into the database
+// from a connection of its own, so that the writer's commits never wait
+// for a checkpoint and its fsyncs. Left to itself, SQLite runs a
+// checkpoint inside whichever commit pushes the log past
+// wal_autocheckpoint pages, and every request waiting on that commit
+// waits for the disk; the writer turns that off and this takes over.
+//
+// Its checkpoints are PASSIVE, as SQLite's automatic ones are: they copy
+// what no reader still needs and never block the writer, and the writer
+// starts the log over once a checkpoint has copied all of it.
+type checkpointer struct {
+	db      *sql.DB
+	log     *slog.Logger
+	commits atomic.Int64 // write transactions since the last checkpoint
+	stop    chan struct{}
+	wg      sync.WaitGroup
+}
+
+// startCheckpointer opens path for checkpoints and starts the loop.
+func startCheckpointer(path string, log *slog.Logger) (*checkpointer, error) {
+	db, err := sql.Open("sqlite3", path+"?_busy_timeout=10000")
+	if err != nil {
+		return nil, fmt.Errorf("open checkpointer: %w", err)
+	}
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	c := &checkpointer{db: db, log: log, stop: make(chan struct{})}
+	c.wg.Add(1)
+	go c.loop()
+	return c, nil
+}
+
+// committed tells the checkpointer that the writer committed.
+func (c *checkpointer) committed() {
+	if c != nil {
+		c.commits.Add(1)
+	}
+}
+
+func (c *checkpointer) loop() {
+	defer c.wg.Done()
+	t := time.NewTicker(checkpointEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.stop:
+			return
+		case <-t.C:
+		}
+		if c.commits.Swap(0) == 0 {
+			continue
+		}
+		if _, _, err := c.checkpoint(context.Background()); err != nil {
+			c.log.Warn("checkpoint the write-ahead log", "err", err)
+		}
+	}
+}
+
+// checkpoint runs one PASSIVE checkpoint and returns the log's size and
+// how much of it is now in the database, in pages.
+func (c *checkpointer) checkpoint(ctx context.Context) (logPages, copied int, err error) {
+	var busy int
+	err = c.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logPages, &copied)
+	return logPages, copied, err
+}
+
+// close stops the loop and releases the connection.
+func (c *checkpointer) close() error {
+	if c == nil {
+		return nil
+	}
+	close(c.stop)
+	c.wg.Wait()
+	return c.db.Close()
+}
