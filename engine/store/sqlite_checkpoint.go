@@ -29,6 +29,7 @@ type checkpointer struct {
 	commits atomic.Int64 // write transactions since the last checkpoint
 	stop    chan struct{}
 	wg      sync.WaitGroup
+	closed  sync.Once
 }
 
 // startCheckpointer opens path for checkpoints and starts the loop.
@@ -80,12 +81,17 @@ func (c *checkpointer) checkpoint(ctx context.Context) (logPages, copied int, er
 	return logPages, copied, err
 }
 
-// close stops the loop and releases the connection.
+// close stops the loop and releases the connection; it may be called
+// again.
 func (c *checkpointer) close() error {
 	if c == nil {
 		return nil
 	}
-	close(c.stop)
-	c.wg.Wait()
-	return c.db.Close()
+	var err error
+	c.closed.Do(func() {
+		close(c.stop)
+		c.wg.Wait()
+		err = c.db.Close()
+	})
+	return err
 }
