@@ -37,7 +37,7 @@ type HTTPParams struct {
 	Method          string          `json:"method" enum:"GET,HEAD,POST,PUT,PATCH,DELETE,OPTIONS" default:"POST" doc:"The HTTP method; POST when not set."`
 	Headers         TextMap         `json:"headers" doc:"Request headers, by name; a Content-Type here is used when content_type is not set."`
 	Query           TextMap         `json:"query" doc:"Query parameters, set on top of those already in the URL."`
-	Body            any             `json:"body" doc:"The request body: a string is sent as it is; any other value is encoded as content_type says (JSON, or a form for a map)."`
+	Body            any             `json:"body" doc:"The request body: a string is sent as it is; any other value is encoded as content_type says (JSON, or a form for a map). Exactly ${{ event.body }} of a JSON event is sent as it was received."`
 	ContentType     string          `json:"content_type" default:"application/json" doc:"The body's media type; application/x-www-form-urlencoded encodes a map as a form, and any type other than JSON or form sends a non-string body as JSON text."`
 	Timeout         engine.Duration `json:"timeout" doc:"The longest one attempt may take, such as 10s; the step's timeout applies as well."`
 	Expect          []int           `json:"expect" doc:"The statuses that count as success; any 2xx when not set."`
@@ -88,7 +88,7 @@ func (a *httpAction) Run(ctx context.Context, step *engine.Step) (any, error) {
 	if p.FollowRedirects {
 		ctx = FollowRedirects(ctx)
 	}
-	req, body, err := a.newRequest(ctx, p)
+	req, body, err := a.newRequest(ctx, p, step)
 	if err != nil {
 		return nil, err
 	}
@@ -122,13 +122,13 @@ func (a *httpAction) Run(ctx context.Context, step *engine.Step) (any, error) {
 }
 
 // newRequest builds the request and its body bytes.
-func (a *httpAction) newRequest(ctx context.Context, p *HTTPParams) (*http.Request, []byte, error) {
+func (a *httpAction) newRequest(ctx context.Context, p *HTTPParams, step *engine.Step) (*http.Request, []byte, error) {
 	u, err := targetURL(p.URL, p.Query)
 	if err != nil {
 		return nil, nil, engine.Permanent(err)
 	}
 	ctype := cmp.Or(p.ContentType, headerValue(p.Headers, "Content-Type"), "application/json")
-	body, err := encodeBody(p.Body, ctype)
+	body, err := encodeBody(p.Body, ctype, step)
 	if err != nil {
 		return nil, nil, engine.Permanent(fmt.Errorf("body: %w", err))
 	}
@@ -259,8 +259,9 @@ func (a *httpAction) result(req *http.Request, resp *http.Response, body []byte,
 
 // encodeBody returns the bytes to send for body: nil for no body, a string
 // as it is, otherwise the encoding that ctype names (a form for a map when
-// ctype is application/x-www-form-urlencoded, JSON in every other case).
-func encodeBody(body any, ctype string) ([]byte, error) {
+// ctype is application/x-www-form-urlencoded, JSON in every other case,
+// where the event's own body is the bytes it came as).
+func encodeBody(body any, ctype string, step *engine.Step) ([]byte, error) {
 	switch b := body.(type) {
 	case nil:
 		return nil, nil
@@ -269,6 +270,9 @@ func encodeBody(body any, ctype string) ([]byte, error) {
 	}
 	if mediaType(ctype) == "application/x-www-form-urlencoded" {
 		return encodeForm(body)
+	}
+	if raw, ok := step.RawJSON(body); ok {
+		return raw, nil // the event's body, as it came
 	}
 	return marshalJSON(body)
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -85,11 +86,19 @@ func verifyAll(t *testing.T, secret string, got received, now time.Time) {
 func TestHTTPSigning(t *testing.T) {
 	t.Parallel()
 	secrets := []string{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "plain secret, used as its bytes"}
+	const received = `{ "b": "x<y",  "a": [1, "é"] }`
 	bodies := []struct {
 		name string
 		with map[string]any
 		body string
+		// raw, when set, is the event's body as received: with's body is
+		// decoded from it, and the engine hands it to the step, for the
+		// decoded value itself or (copy) for an equal value.
+		raw  string
+		copy bool
 	}{
+		{name: "event body as received", raw: received, body: received},
+		{name: "equal to the event body", raw: received, copy: true, body: `{"a":[1,"é"],"b":"x<y"}`},
 		{name: "json", with: map[string]any{"body": map[string]any{"b": "x<y", "a": []any{1, "é"}}}, body: `{"a":[1,"é"],"b":"x<y"}`},
 		{name: "raw string", with: map[string]any{"body": `{"test": 2432232314}`}, body: `{"test": 2432232314}`},
 		{name: "form", with: map[string]any{"content_type": "application/x-www-form-urlencoded", "body": map[string]any{"k": "a b"}}, body: "k=a+b"},
@@ -106,12 +115,24 @@ func TestHTTPSigning(t *testing.T) {
 				for k, v := range b.with {
 					with[k] = v
 				}
+				var decoded, other any
+				if b.raw != "" {
+					_ = json.Unmarshal([]byte(b.raw), &decoded)
+					_ = json.Unmarshal([]byte(b.raw), &other)
+					with["body"] = decoded
+				}
 				def := HTTP(signedDeps(clock))
 				p, err := def.DecodeParams(with)
 				if err != nil {
 					t.Fatal(err)
 				}
 				step := &engine.Step{Item: -1, Attempt: 1, DeliveryID: "msg_delivery1", Params: p}
+				switch {
+				case b.copy:
+					step.SetRawJSON(other, []byte(b.raw))
+				case b.raw != "":
+					step.SetRawJSON(decoded, []byte(b.raw))
+				}
 				if _, err := def.Action.Run(t.Context(), step); err != nil {
 					t.Fatal(err)
 				}

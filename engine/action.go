@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"log/slog"
+	"reflect"
 	"sync"
 )
 
@@ -54,6 +55,41 @@ type Step struct {
 
 	mu        sync.Mutex
 	exchanges []Exchange
+
+	// rawValue was decoded from the JSON bytes raw (SetRawJSON).
+	rawValue any
+	raw      []byte
+}
+
+// SetRawJSON tells the action that v was decoded from the JSON bytes raw;
+// the engine sets the event's body when it came as JSON.
+func (s *Step) SetRawJSON(v any, raw []byte) {
+	s.rawValue, s.raw = v, raw
+}
+
+// RawJSON returns the JSON bytes v was decoded from, when v is the very
+// map or list given to SetRawJSON (not merely an equal one). Sending them
+// gives the receiver the same JSON value, byte for byte as it reached
+// hookflow, without encoding it again.
+func (s *Step) RawJSON(v any) ([]byte, bool) {
+	if s == nil || s.raw == nil || !sameComposite(v, s.rawValue) {
+		return nil, false
+	}
+	return s.raw, true
+}
+
+// sameComposite reports whether a and b are the same map or the same list
+// (one backing array, one length).
+func sameComposite(a, b any) bool {
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		return ok && x != nil && reflect.ValueOf(x).UnsafePointer() == reflect.ValueOf(y).UnsafePointer()
+	case []any:
+		y, ok := b.([]any)
+		return ok && len(x) > 0 && len(x) == len(y) && &x[0] == &y[0]
+	}
+	return false
 }
 
 // Observe records a request the action sent (or would have sent) and the
@@ -84,6 +120,10 @@ type RequestRecord struct {
 	URL     string            `json:"url"`
 	Headers map[string]string `json:"headers,omitempty"`
 	Body    string            `json:"body,omitempty"`
+	// BodyFromEvent, in a stored record, says that the body sent was the
+	// event's raw body, kept once with the event rather than again with
+	// every attempt; the store's reads fill Body back in.
+	BodyFromEvent bool `json:"body_from_event,omitempty"`
 }
 
 // ResponseRecord summarises the answer to a request.

@@ -145,13 +145,30 @@ func (e *Engine) runItem(ctx context.Context, w *workflow.Workflow, st *workflow
 	if !st.Def.Inline {
 		step.DeliveryID = deliveryID(job.RunID, st.ID, item)
 	}
+	if ev := env.Event; ev != nil && ev.BodyIsRaw {
+		step.SetRawJSON(ev.Body, ev.Raw)
+	}
 	out, secrets, err := e.callAction(ctx, st, step, env)
 	rec.DurationMS = e.cfg.Now().Sub(start).Milliseconds()
 	if _, _, waiting := engine.Deferred(err); err != nil && !waiting {
 		rec.Error = e.redactor.with(secrets).text(err.Error())
 	}
 	rec.Exchanges = e.redactor.with(secrets).exchanges(step.Exchanges())
+	elideEventBody(rec.Exchanges, env.Event)
 	return out, rec, err
+}
+
+// elideEventBody marks the requests that sent the event's raw body (as
+// recorded, after redaction) so the store keeps that body only once.
+func elideEventBody(xs []engine.Exchange, ev *engine.Event) {
+	if ev == nil || len(ev.Raw) == 0 {
+		return
+	}
+	for _, x := range xs {
+		if x.Request != nil && x.Request.Body == string(ev.Raw) {
+			x.Request.Body, x.Request.BodyFromEvent = "", true
+		}
+	}
 }
 
 // callAction evaluates with:, decodes the parameters and calls the action

@@ -2,6 +2,7 @@ package run_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"reflect"
 	"sync/atomic"
@@ -153,5 +154,43 @@ steps:
 	}
 	if steps["f"].Attempts != 1 || steps["a"].Attempts != 1 {
 		t.Errorf("attempts a=%d f=%d, want 1 and 1 (the failed inline call is not a recorded attempt)", steps["a"].Attempts, steps["f"].Attempts)
+	}
+}
+
+// TestEventBodyReachesActionsWithItsRawBytes: a step whose with: value is
+// exactly event.body can send the bytes received (Step.RawJSON); any other
+// value, even a part of the body, cannot.
+func TestEventBodyReachesActionsWithItsRawBytes(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, map[string]engine.ActionFunc{
+		"rawcheck": func(_ context.Context, s *engine.Step) (any, error) {
+			if raw, ok := s.RawJSON(s.Params.(*testParams).Value); ok {
+				return string(raw), nil
+			}
+			return "encoded", nil
+		},
+	})
+	tg := h.load(`
+name: raw
+steps:
+  - { id: whole, uses: rawcheck, with: { value: "${{ event.body }}" } }
+  - { id: part, uses: rawcheck, with: { value: "${{ event.body.items }}" } }
+`)
+	e := h.start(nil)
+	raw := []byte(`{ "items": [1, 2],  "z": true }`)
+	var body any
+	if err := json.Unmarshal(raw, &body); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Dispatch(context.Background(), &engine.Event{Type: "webhook", Body: body, Raw: raw, BodyIsRaw: true}, []run.Target{tg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, steps := h.wait(res.RunIDs[0])
+	if got := steps["whole"].Output; got != string(raw) {
+		t.Errorf("whole body: %v, want the raw bytes", got)
+	}
+	if got := steps["part"].Output; got != "encoded" {
+		t.Errorf("part of the body: %v, want encoded", got)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+
+	"github.com/hookflow/hookflow/engine"
 )
 
 func TestStepLoggerAddsRunAndStep(t *testing.T) {
@@ -31,4 +33,25 @@ func TestStepLoggerAddsRunAndStep(t *testing.T) {
 	if got := strings.Split(strings.TrimSpace(buf.String()), "\n"); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+}
+
+func TestElideEventBody(t *testing.T) {
+	t.Parallel()
+	ev := &engine.Event{Raw: []byte(`{"a":1}`)}
+	xs := []engine.Exchange{
+		{Request: &engine.RequestRecord{Body: `{"a":1}`}},
+		{Request: &engine.RequestRecord{Body: `{"a":2}`}},
+		{Response: &engine.ResponseRecord{Body: `{"a":1}`}},
+	}
+	elideEventBody(xs, ev)
+	if r := xs[0].Request; r.Body != "" || !r.BodyFromEvent {
+		t.Errorf("the event's body was kept: %+v", r)
+	}
+	if r := xs[1].Request; r.Body != `{"a":2}` || r.BodyFromEvent {
+		t.Errorf("another body was elided: %+v", r)
+	}
+	if xs[2].Response.Body != `{"a":1}` {
+		t.Error("a response body was elided")
+	}
+	elideEventBody(xs, &engine.Event{}) // no raw body: nothing to do
 }

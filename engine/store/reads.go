@@ -168,7 +168,35 @@ func (s *gormStore) AttemptList(ctx context.Context, runID string) ([]*AttemptRe
 		}
 		out[i] = rec
 	}
+	if err := fillEventBodies(db, runID, out); err != nil {
+		return nil, fmt.Errorf("list attempts of run %s: %w", runID, err)
+	}
 	return out, nil
+}
+
+// fillEventBodies puts the run's event's raw body back into the requests
+// recorded with BodyFromEvent.
+func fillEventBodies(db *gorm.DB, runID string, recs []*AttemptRecord) error {
+	var reqs []*engine.RequestRecord
+	for _, rec := range recs {
+		for _, x := range rec.Exchanges {
+			if x.Request != nil && x.Request.BodyFromEvent {
+				reqs = append(reqs, x.Request)
+			}
+		}
+	}
+	if len(reqs) == 0 {
+		return nil
+	}
+	var raw []byte
+	err := db.Raw(`SELECT e.raw FROM runs r JOIN events e ON e.id = r.event_id WHERE r.id = ?`, runID).Row().Scan(&raw)
+	if err != nil {
+		return fmt.Errorf("read the body of the run's event: %w", err)
+	}
+	for _, req := range reqs {
+		req.Body, req.BodyFromEvent = string(raw), false
+	}
+	return nil
 }
 
 // runExists returns ErrNotFound when the run does not exist.

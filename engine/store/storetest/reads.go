@@ -17,6 +17,7 @@ func readCases() []testCase {
 		{"RunListFiltersAndPages", testRunList},
 		{"StepListOrder", testStepList},
 		{"AttemptsRoundTrip", testAttempts},
+		{"AttemptBodyFromEvent", testAttemptBodyFromEvent},
 		{"Versions", testVersions},
 		{"NotFound", testNotFound},
 	}
@@ -129,6 +130,31 @@ func testAttempts(t *testing.T, s store.Store) {
 	must(t, err, "AttemptList")
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("AttemptList =\n%s\nwant\n%s", dump(got), dump(want))
+	}
+}
+
+func testAttemptBodyFromEvent(t *testing.T, s store.Store) {
+	ev := newEvent(t0())
+	ev.Raw = []byte(`{"sent": "as received"}`)
+	rc := store.RunCreate{ID: newID(), Workflow: "wf", Version: 1, Status: store.StatusQueued, Steps: steps("a")}
+	res, err := s.Accept(context.Background(), store.AcceptParams{
+		Events: []store.EventWithRuns{{Event: ev, Runs: []store.RunCreate{rc}}}, Owner: "n", Lease: time.Minute, Now: t0(),
+	})
+	must(t, err, "Accept")
+	c := outcome(res[0].Jobs[0], store.StatusSucceeded, t0())
+	c.Attempts = []*store.AttemptRecord{{StepID: "a", Item: -1, Attempt: 1, StartedAt: t0(), Exchanges: []engine.Exchange{
+		{Request: &engine.RequestRecord{Method: "POST", URL: "http://127.0.0.1/x", BodyFromEvent: true}},
+		{Request: &engine.RequestRecord{Method: "POST", URL: "http://127.0.0.1/y", Body: "other"}},
+	}}}
+	complete(t, s, "n", t0(), c)
+	got, err := s.AttemptList(context.Background(), rc.ID)
+	must(t, err, "AttemptList")
+	if len(got) != 1 || len(got[0].Exchanges) != 2 {
+		t.Fatalf("AttemptList = %s", dump(got))
+	}
+	first, second := got[0].Exchanges[0].Request, got[0].Exchanges[1].Request
+	if first.Body != string(ev.Raw) || first.BodyFromEvent || second.Body != "other" {
+		t.Fatalf("requests %+v and %+v: want the event's body filled back in, and the other left alone", first, second)
 	}
 }
 
