@@ -12,7 +12,8 @@ import (
 // paramPlan says how to fill one parameter struct type from an evaluated
 // with: map: the field for each json name.
 type paramPlan struct {
-	fields map[string]int // json name → field index
+	fields  map[string]int // json name → field index
+	secrets []int          // string fields tagged secret:"true"
 }
 
 // paramPlans caches plans by type; types are few and never change.
@@ -35,6 +36,9 @@ func (pp *paramPlans) plan(t reflect.Type) *paramPlan {
 			name = f.Name
 		}
 		p.fields[name] = i
+		if f.Tag.Get("secret") == "true" && f.Type.Kind() == reflect.String {
+			p.secrets = append(p.secrets, i)
+		}
 	}
 	pp.m.Store(t, p)
 	return p

@@ -85,3 +85,20 @@ func BenchmarkDecodeParams(b *testing.B) {
 		}
 	}
 }
+
+func TestSecretValues(t *testing.T) {
+	t.Parallel()
+	type p struct {
+		Secret string `json:"secret" secret:"true"`
+		Short  string `json:"short" secret:"true"`
+		Plain  string `json:"plain"`
+	}
+	def := &Definition{Name: "x", Params: p{}, plans: &paramPlans{}}
+	got := def.SecretValues(&p{Secret: "hunter22", Short: "abc", Plain: "visible"})
+	if !reflect.DeepEqual(got, []string{"hunter22"}) {
+		t.Fatalf("SecretValues = %q, want only the long secret", got)
+	}
+	if got := def.SecretValues(&struct{ A string }{"x"}); got != nil {
+		t.Fatalf("another type's params gave %q", got)
+	}
+}

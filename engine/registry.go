@@ -44,6 +44,30 @@ type Definition struct {
 // ParamsType returns the parameter struct type.
 func (d *Definition) ParamsType() reflect.Type { return reflect.TypeOf(d.Params) }
 
+// SecretValues returns the values, four bytes or longer, of the string
+// fields tagged secret:"true" in params (a pointer to the parameter
+// struct), which must never be recorded or logged.
+func (d *Definition) SecretValues(params any) []string {
+	v := reflect.ValueOf(params)
+	if v.Kind() == reflect.Pointer {
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct || v.Type() != d.ParamsType() {
+		return nil
+	}
+	plans := d.plans
+	if plans == nil { // a Definition used outside a Registry
+		plans = &paramPlans{}
+	}
+	var out []string
+	for _, i := range plans.plan(v.Type()).secrets {
+		if f := v.Field(i); f.Len() >= 4 {
+			out = append(out, f.String())
+		}
+	}
+	return out
+}
+
 // DecodeParams decodes an evaluated with: mapping into a new parameter struct
 // and returns a pointer to it, with the result a JSON round trip would give
 // (values JSON passes through unchanged are assigned without one; they are

@@ -191,9 +191,12 @@ func (e *Engine) callAction(ctx context.Context, st *workflow.Step, step *engine
 		return nil, nil, engine.Permanent(err)
 	}
 	step.Params = params
-	secrets = secretValues(params)
-	ctx, cancel := context.WithTimeout(ctx, st.Timeout)
-	defer cancel()
+	secrets = st.Def.SecretValues(params)
+	if !st.Def.Inline { // Inline actions are quick and never wait
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, st.Timeout)
+		defer cancel()
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			step.Log.Error("action panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))

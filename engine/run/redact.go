@@ -1,7 +1,6 @@
 package run
 
 import (
-	"reflect"
 	"sort"
 	"strings"
 
@@ -98,25 +97,6 @@ func capBody(s string) string {
 	return s[:maxRecordedBody] + "…[truncated]"
 }
 
-// secretValues returns the non-empty string fields of a parameter struct
-// (pointer) that are tagged secret:"true".
-func secretValues(params any) []string {
-	v := reflect.ValueOf(params)
-	if v.Kind() == reflect.Pointer {
-		v = v.Elem()
-	}
-	if v.Kind() != reflect.Struct {
-		return nil
-	}
-	var out []string
-	t := v.Type()
-	for i := range t.NumField() {
-		if t.Field(i).Tag.Get("secret") == "true" && v.Field(i).Kind() == reflect.String && v.Field(i).Len() >= 4 {
-			out = append(out, v.Field(i).String())
-		}
-	}
-	return out
-}
 
 func containsAny(s string, words []string) bool {
 	for _, w := range words {
