@@ -97,7 +97,6 @@ func capBody(s string) string {
 	return s[:maxRecordedBody] + "…[truncated]"
 }
 
-
 func containsAny(s string, words []string) bool {
 	for _, w := range words {
 		if strings.Contains(s, w) {
