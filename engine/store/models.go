@@ -165,19 +165,6 @@ func appendCompactSteps(b []byte, steps []compactStep) []byte {
 	return append(b, ']')
 }
 
-// appendJSONString appends s as a JSON string.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
-			q, _ := json.Marshal(s) // a string always encodes
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
-}
-
 // decodeCompactSteps returns the step records kept in a run's row.
 func decodeCompactSteps(runID, text string) ([]*StepRecord, error) {
 	var steps []compactStep
@@ -282,6 +269,9 @@ func encodeJSON(v any) (any, error) {
 			return nil, nil
 		}
 		return string(v), nil
+	}
+	if b, ok := appendNativeJSON(nil, v); ok {
+		return string(b), nil
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
