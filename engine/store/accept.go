@@ -131,24 +131,14 @@ func encodeMap(m map[string]string) (any, error) {
 	if len(m) == 0 {
 		return nil, nil
 	}
-	keys := make([]string, 0, len(m))
 	size := 2
 	for k, v := range m {
-		keys = append(keys, k)
 		size += len(k) + len(v) + 6
 	}
-	slices.Sort(keys)
-	b := make([]byte, 0, size)
-	b = append(b, '{')
-	for i, k := range keys {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendJSONString(b, k)
-		b = append(b, ':')
-		b = appendJSONString(b, m[k])
-	}
-	return string(append(b, '}')), nil
+	b, _ := appendSortedMap(make([]byte, 0, size), m, func(b []byte, v string) ([]byte, bool) {
+		return appendJSONString(b, v), true
+	})
+	return string(b), nil
 }
 
 // planRun decides the initial state of a run and its steps.

@@ -52,6 +52,12 @@ func appendNativeMap(b []byte, m map[string]any) ([]byte, bool) {
 	if m == nil {
 		return append(b, "null"...), true
 	}
+	return appendSortedMap(b, m, appendNativeJSON)
+}
+
+// appendSortedMap appends m as a JSON object with its keys sorted, each
+// value by appendValue; it stops at the first value appendValue refuses.
+func appendSortedMap[V any](b []byte, m map[string]V, appendValue func([]byte, V) ([]byte, bool)) ([]byte, bool) {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -65,7 +71,7 @@ func appendNativeMap(b []byte, m map[string]any) ([]byte, bool) {
 		b = appendJSONString(b, k)
 		b = append(b, ':')
 		var ok bool
-		if b, ok = appendNativeJSON(b, m[k]); !ok {
+		if b, ok = appendValue(b, m[k]); !ok {
 			return b, false
 		}
 	}
