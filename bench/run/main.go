@@ -9,6 +9,9 @@
 //     with -fanout; deliveries/s from the first request to the last
 //     delivery, and a check that every accepted event arrived three times.
 //
+// With -rounds N it measures each scenario N times, alternating which
+// server goes first, and shows the round whose ratio is the median.
+//
 // It builds nothing: the Makefile builds ./hookflow and the bench programs
 // and passes their paths. It prints a table, writes -out (JSON), and exits
 // 0 even when a target is missed; 1 only when it could not measure.
@@ -52,6 +55,7 @@ type options struct {
 	Secret       string        `json:"-"`
 	Out          string        `json:"-"`
 	Keep         bool          `json:"-"`
+	Rounds       int           `json:"rounds"`
 }
 
 // parseOptions reads the command line.
@@ -77,11 +81,15 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	baselineArgs := fs.String("baseline-args", "", "extra flags for the baseline, space-separated (such as \"-linger 0\")")
 	fs.StringVar(&o.Out, "out", "bench/results.json", "where to write the results (empty: do not write)")
 	fs.BoolVar(&o.Keep, "keep", false, "keep the temporary directories (databases and logs)")
+	fs.IntVar(&o.Rounds, "rounds", 1, "measure each scenario this many times, alternating which server goes first; the table shows the round with the median ratio")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if o.Rounds < 1 {
+		return o, fmt.Errorf("-rounds: %d, want 1 or more", o.Rounds)
 	}
 	o.Secret = "bench-secret"
 	o.BaselineArgs = strings.Fields(*baselineArgs)
@@ -187,7 +195,7 @@ func (r *runner) close() {
 	_ = os.RemoveAll(r.root)
 }
 
-// dir makes a fresh directory for one server of one scenario.
+// dir makes a fresh directory for one server of one scenario in one round.
 func (r *runner) dir(name string) (string, error) {
 	d := filepath.Join(r.root, name)
 	if err := os.MkdirAll(d, 0o755); err != nil {
@@ -201,26 +209,26 @@ func (r *runner) logf(format string, args ...any) {
 	fmt.Fprintf(r.log, "bench: "+format+"\n", args...)
 }
 
-// runAll runs each chosen scenario for the baseline, then for hookflow,
-// and collects what they measured; a failure is recorded and the run goes
-// on.
+// runAll measures each chosen scenario -rounds times, each round every
+// server once (which goes first alternates), and collects what they
+// measured; a failure is recorded and the run goes on.
 func (r *runner) runAll(ctx context.Context) *Results {
 	res := newResults(r.opt)
-	for _, name := range r.opt.Servers {
-		if slices.Contains(r.opt.Scenarios, "ingest") {
-			s, err := r.ingest(ctx, name)
-			res.Ingest[name] = s
-			res.noteError("ingest", name, err)
-		}
-	}
-	for _, name := range r.opt.Servers {
-		if slices.Contains(r.opt.Scenarios, "fanout") {
-			s, err := r.fanout(ctx, name)
-			res.Fanout[name] = s
-			res.noteError("fanout", name, err)
+	for _, scenario := range []string{"ingest", "fanout"} {
+		if slices.Contains(r.opt.Scenarios, scenario) {
+			res.addRounds(scenario, r.measureRounds(ctx, scenario))
 		}
 	}
 	return res
+}
+
+// roundTag names round n in progress and error lines; empty with a
+// single round, so that its lines read as before -rounds existed.
+func (r *runner) roundTag(n int) string {
+	if r.opt.Rounds <= 1 {
+		return ""
+	}
+	return fmt.Sprintf(" round %d/%d", n, r.opt.Rounds)
 }
 
 // sleep waits d or until ctx ends.

@@ -32,8 +32,11 @@ type Results struct {
 	Params    Params           `json:"params"`
 	Ingest    map[string]*Side `json:"ingest,omitempty"`
 	Fanout    map[string]*Side `json:"fanout,omitempty"`
-	Checks    []Check          `json:"checks"`
-	Errors    []string         `json:"errors,omitempty"`
+	// Rounds keeps every round of each scenario when -rounds is more than
+	// 1; Ingest and Fanout hold the round shown.
+	Rounds map[string]*ScenarioRounds `json:"rounds,omitempty"`
+	Checks []Check                    `json:"checks"`
+	Errors []string                   `json:"errors,omitempty"`
 }
 
 // Params are the run's parameters and targets.
@@ -68,7 +71,7 @@ func newResults(opt options) *Results {
 			DrainTimeout: opt.DrainTimeout.String(), CatchUp: opt.CatchUp.String(),
 			Targets: map[string]any{"ratio_min": targetRatio, "ingest_p99_ms_max": targetP99, "idle_rss_mb_max": targetIdleMB,
 				"load_rss_mb_max": targetLoadMB, "lost": 0, "bad_signatures": 0}},
-		Ingest: map[string]*Side{}, Fanout: map[string]*Side{},
+		Ingest: map[string]*Side{}, Fanout: map[string]*Side{}, Rounds: map[string]*ScenarioRounds{},
 	}
 }
 
@@ -80,13 +83,6 @@ func hookflowVersion(bin string) string {
 	}
 	line, _, _ := strings.Cut(string(out), "\n")
 	return line
-}
-
-// noteError records a scenario's failure.
-func (res *Results) noteError(scenario, name string, err error) {
-	if err != nil {
-		res.Errors = append(res.Errors, fmt.Sprintf("%s/%s: %v", scenario, name, err))
-	}
 }
 
 // checks builds the rows of the table from what was measured.
@@ -205,10 +201,15 @@ func maxRow(scenario, metric string, hf, base *Side, f func(*Side) float64, limi
 	return c
 }
 
-// printTable prints the rows and a verdict line.
+// printTable prints the rows, each scenario's rounds when there are
+// several, and a verdict line.
 func printTable(w io.Writer, res *Results) {
-	fmt.Fprintf(w, "\nhookflow bench — %s, %s, %d CPUs, %s; %s per server and scenario\n\n",
-		res.Date, res.GoVersion, res.CPUs, res.Hookflow, res.Params.Duration)
+	rounds := ""
+	if res.Params.Rounds > 1 {
+		rounds = fmt.Sprintf(", %d rounds", res.Params.Rounds)
+	}
+	fmt.Fprintf(w, "\nhookflow bench — %s, %s, %d CPUs, %s; %s per server and scenario%s\n\n",
+		res.Date, res.GoVersion, res.CPUs, res.Hookflow, res.Params.Duration, rounds)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SCENARIO\tMETRIC\tHOOKFLOW\tBASELINE\tRATIO\tTARGET\tRESULT")
 	met, total := 0, 0
@@ -228,6 +229,7 @@ func printTable(w io.Writer, res *Results) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Scenario, c.Metric, num(c.Hookflow), num(c.Baseline), ratio(c.Ratio), c.Target, verdict)
 	}
 	tw.Flush()
+	printRounds(w, res.Rounds)
 	fmt.Fprintf(w, "\ntargets met: %d of %d\n", met, total)
 	if len(missed) > 0 {
 		fmt.Fprintf(w, "MISSED: %s\n", strings.Join(missed, "; "))
@@ -269,6 +271,7 @@ func thousands(n int64) string {
 	return b.String()
 }
 
+// ratio formats a ratio; empty when there is none.
 func ratio(r *float64) string {
 	if r == nil {
 		return ""

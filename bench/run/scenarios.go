@@ -61,10 +61,10 @@ type FanoutDone struct {
 	Complete     bool             `json:"complete"`
 }
 
-// ingest measures one server on the ingest scenario.
-func (r *runner) ingest(ctx context.Context, name string) (*Side, error) {
-	r.logf("ingest: %s, %d connections, %s", name, r.opt.IngestConns, r.opt.Duration)
-	dir, err := r.dir("ingest-" + name)
+// ingest measures one server on the ingest scenario in round n.
+func (r *runner) ingest(ctx context.Context, name string, n int) (*Side, error) {
+	r.logf("ingest: %s%s, %d connections, %s", name, r.roundTag(n), r.opt.IngestConns, r.opt.Duration)
+	dir, err := r.dir(fmt.Sprintf("ingest-%s-%d", name, n))
 	if err != nil {
 		return nil, err
 	}
@@ -95,11 +95,11 @@ func (r *runner) ingest(ctx context.Context, name string) (*Side, error) {
 	return s, err
 }
 
-// fanout measures one server on the fan-out scenario, with its own
-// counting receiver.
-func (r *runner) fanout(ctx context.Context, name string) (*Side, error) {
-	r.logf("fanout: %s, %d connections, %s", name, r.opt.FanoutConns, r.opt.Duration)
-	dir, err := r.dir("fanout-" + name)
+// fanout measures one server on the fan-out scenario in round n, with
+// its own counting receiver.
+func (r *runner) fanout(ctx context.Context, name string, n int) (*Side, error) {
+	r.logf("fanout: %s%s, %d connections, %s", name, r.roundTag(n), r.opt.FanoutConns, r.opt.Duration)
+	dir, err := r.dir(fmt.Sprintf("fanout-%s-%d", name, n))
 	if err != nil {
 		return nil, err
 	}
