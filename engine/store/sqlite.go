@@ -67,10 +67,15 @@ func openSQLite(path string, opts Options) (*gormStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The checkpointer copies the log from its own connection; the
-	// writer's commits no longer do (see checkpointer).
-	if err := w.Exec(`PRAGMA wal_autocheckpoint = 0`).Error; err != nil {
-		return nil, errors.Join(fmt.Errorf("turn off automatic checkpoints: %w", err), closeGorm(w))
+	// The checkpointer copies the log from its own connection, so the
+	// writer's own checkpoints, rarer than SQLite's default, find little
+	// left to copy; they are what lets the next write start the log over
+	// (see checkpointer).
+	if err := w.Exec(fmt.Sprintf(`PRAGMA wal_autocheckpoint = %d`, writerCheckpointPages)).Error; err != nil {
+		return nil, errors.Join(fmt.Errorf("set automatic checkpoints: %w", err), closeGorm(w))
+	}
+	if err := w.Exec(fmt.Sprintf(`PRAGMA journal_size_limit = %d`, walSizeLimit)).Error; err != nil {
+		return nil, errors.Join(fmt.Errorf("set the log's size limit: %w", err), closeGorm(w))
 	}
 	s.ckpt, err = startCheckpointer(path, opts.Logger)
 	if err != nil {

@@ -10,19 +10,33 @@ import (
 	"time"
 )
 
-// checkpointEvery is how often the checkpointer looks for new WAL frames.
-const checkpointEvery = 50 * time.Millisecond
+const (
+	// checkpointEvery is how often the checkpointer looks for new WAL
+	// frames.
+	checkpointEvery = 50 * time.Millisecond
+	// writerCheckpointPages is the writer's wal_autocheckpoint: 16 MiB of
+	// 4 KiB pages, four times SQLite's default.
+	writerCheckpointPages = 4096
+	// walSizeLimit is the size the log file is cut back to when it starts
+	// over (journal_size_limit).
+	walSizeLimit = 64 << 20
+)
 
 // checkpointer copies a SQLite file's write-ahead log into the database
-// from a connection of its own, so that the writer's commits never wait
-// for a checkpoint and its fsyncs. Left to itself, SQLite runs a
-// checkpoint inside whichever commit pushes the log past
-// wal_autocheckpoint pages, and every request waiting on that commit
-// waits for the disk; the writer turns that off and this takes over.
+// from a connection of its own, so that the writer's commits seldom wait
+// for a checkpoint. Left to itself, SQLite runs a checkpoint inside
+// whichever commit pushes the log past wal_autocheckpoint pages (every
+// 4 MiB by default), and every request waiting on that commit waits for
+// the copy and the disk.
 //
-// Its checkpoints are PASSIVE, as SQLite's automatic ones are: they copy
-// what no reader still needs and never block the writer, and the writer
-// starts the log over once a checkpoint has copied all of it.
+// Its checkpoints are PASSIVE: they copy what no reader still needs and
+// never block the writer. They alone cannot bound the log: SQLite starts
+// the log over only when a write begins after a checkpoint copied all of
+// it, and under steady writes new frames always arrive first. So the
+// writer keeps an automatic checkpoint of its own, every 16 MiB
+// (writerCheckpointPages), which finds almost everything already copied,
+// completes, and lets the next write start over; the file is then cut
+// back to walSizeLimit.
 type checkpointer struct {
 	db      *sql.DB
 	log     *slog.Logger
