@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"strconv"
@@ -100,7 +101,7 @@ func (q *query) row(vs ...any) *query {
 // exec runs the statement and returns the number of rows it changed.
 func (q *query) exec(tx *gorm.DB) (int64, error) {
 	text, args := q.build(tx)
-	res, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, text, args...)
+	res, err := tx.Statement.ConnPool.ExecContext(stmtCtx(tx), text, args...)
 	if err != nil {
 		return 0, err
 	}
@@ -116,7 +117,16 @@ func (q *query) execErr(tx *gorm.DB) error {
 // query runs the statement and returns its rows.
 func (q *query) query(tx *gorm.DB) (*sql.Rows, error) {
 	text, args := q.build(tx)
-	return tx.Statement.ConnPool.QueryContext(tx.Statement.Context, text, args...)
+	return tx.Statement.ConnPool.QueryContext(stmtCtx(tx), text, args...)
+}
+
+// stmtCtx is the context for a statement of tx: on SQLite, rowCtx (no
+// goroutine per statement and per row read); elsewhere tx's own.
+func stmtCtx(tx *gorm.DB) context.Context {
+	if tx.Dialector.Name() == "sqlite" {
+		return rowCtx(tx)
+	}
+	return tx.Statement.Context
 }
 
 // build returns the statement and its arguments for tx's database.

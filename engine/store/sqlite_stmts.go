@@ -85,11 +85,11 @@ func (ps *sqliteStmts) on(tx *gorm.DB, pick func(*sqliteStmts) *sql.Stmt) *sql.S
 	return t.StmtContext(tx.Statement.Context, pick(ps))
 }
 
-// rowCtx is the context for the single-row statements of tx: tx's without
-// its cancellation, because mattn/go-sqlite3 starts a goroutine per
-// statement (to interrupt it) when the context can be cancelled, which
-// would cost more than the statement. Cancelling still ends the
-// transaction (database/sql rolls it back), so the next row fails.
+// rowCtx is the context for SQLite statements of tx: tx's without its
+// cancellation, because mattn/go-sqlite3 starts a goroutine per statement,
+// and per row read, (to interrupt it) when the context can be cancelled,
+// which costs more than a short statement. Cancelling still ends the
+// transaction (database/sql rolls it back), so the next statement fails.
 func rowCtx(tx *gorm.DB) context.Context {
 	return context.WithoutCancel(tx.Statement.Context)
 }
