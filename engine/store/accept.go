@@ -135,9 +135,7 @@ func encodeMap(m map[string]string) (any, error) {
 	for k, v := range m {
 		size += len(k) + len(v) + 6
 	}
-	b, _ := appendSortedMap(make([]byte, 0, size), m, func(b []byte, v string) ([]byte, bool) {
-		return appendJSONString(b, v), true
-	})
+	b, _ := appendSortedMap(make([]byte, 0, size), m, appendStringValue)
 	return string(b), nil
 }
 

@@ -118,11 +118,7 @@ func attemptRows(c *Completion) ([][]any, error) {
 		}
 		var ex any
 		if len(a.Exchanges) > 0 {
-			b, err := json.Marshal(a.Exchanges)
-			if err != nil {
-				return nil, fmt.Errorf("encode exchanges: %w", err)
-			}
-			ex = string(b)
+			ex = string(appendExchanges(nil, a.Exchanges))
 		}
 		attempt := a.Attempt
 		if attempt == 0 {

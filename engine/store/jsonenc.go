@@ -5,11 +5,14 @@ import (
 	"math"
 	"slices"
 	"strconv"
+
+	"github.com/hookflow/hookflow/engine"
 )
 
 // appendNativeJSON appends v as json.Marshal would, byte for byte, when v
 // is made only of what JSON decodes into (maps of string keys, lists,
-// strings, float64, bool, nil) and of Go ints, without json.Marshal's
+// strings, float64, bool, nil), of Go ints and of string maps, without
+// json.Marshal's
 // reflection; it reports false, having appended nothing useful, for
 // anything else (the caller then uses json.Marshal).
 func appendNativeJSON(b []byte, v any) ([]byte, bool) {
@@ -28,6 +31,11 @@ func appendNativeJSON(b []byte, v any) ([]byte, bool) {
 		return strconv.AppendInt(b, x, 10), true
 	case map[string]any:
 		return appendNativeMap(b, x)
+	case map[string]string: // headers
+		if x == nil {
+			return append(b, "null"...), true
+		}
+		return appendSortedMap(b, x, appendStringValue)
 	case []any:
 		if x == nil {
 			return append(b, "null"...), true
@@ -114,4 +122,61 @@ func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	b = append(b, s...)
 	return append(b, '"')
+}
+
+// appendExchanges appends an attempt's exchanges as json.Marshal would,
+// byte for byte, without its reflection.
+func appendExchanges(b []byte, xs []engine.Exchange) []byte {
+	b = append(b, '[')
+	for i, x := range xs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '{')
+		if r := x.Request; r != nil {
+			b = append(b, `"request":{"method":`...)
+			b = appendJSONString(b, r.Method)
+			b = append(b, `,"url":`...)
+			b = appendJSONString(b, r.URL)
+			b = appendHeadersField(b, r.Headers)
+			b = appendBodyField(b, r.Body)
+			if r.BodyFromEvent {
+				b = append(b, `,"body_from_event":true`...)
+			}
+			b = append(b, '}')
+		}
+		if r := x.Response; r != nil {
+			if x.Request != nil {
+				b = append(b, ',')
+			}
+			b = append(b, `"response":{"status":`...)
+			b = strconv.AppendInt(b, int64(r.Status), 10)
+			b = appendHeadersField(b, r.Headers)
+			b = appendBodyField(b, r.Body)
+			b = append(b, '}')
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+// appendHeadersField appends `,"headers":{…}` unless h is empty.
+func appendHeadersField(b []byte, h map[string]string) []byte {
+	if len(h) == 0 {
+		return b
+	}
+	b = append(b, `,"headers":`...)
+	b, _ = appendSortedMap(b, h, appendStringValue)
+	return b
+}
+
+// appendStringValue is appendJSONString for appendSortedMap.
+func appendStringValue(b []byte, v string) ([]byte, bool) { return appendJSONString(b, v), true }
+
+// appendBodyField appends `,"body":"…"` unless body is empty.
+func appendBodyField(b []byte, body string) []byte {
+	if body == "" {
+		return b
+	}
+	return appendJSONString(append(b, `,"body":`...), body)
 }

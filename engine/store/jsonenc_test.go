@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"math"
 	"testing"
+
+	"github.com/hookflow/hookflow/engine"
 )
 
 // nativeCases are values whose encoding must equal json.Marshal's.
@@ -13,6 +15,8 @@ var nativeCases = []any{
 	math.MaxFloat64, math.SmallestNonzeroFloat64, 7, int64(-9007199254740993),
 	[]any{}, []any(nil), map[string]any{}, map[string]any(nil),
 	map[string]any{"b": 1.0, "a": []any{"x", nil, true, map[string]any{"z": 2.5, "<k>": "v"}}, "": "empty key"},
+	map[string]any{"status": 200.0, "headers": map[string]string{"content-type": "application/json", "x-é": "<v>"}},
+	map[string]string(nil),
 }
 
 func TestNativeJSONEqualsMarshal(t *testing.T) {
@@ -57,4 +61,22 @@ func FuzzNativeJSON(f *testing.F) {
 			t.Fatalf("%s:\n got %s (%v)\nwant %s", doc, got, ok, want)
 		}
 	})
+}
+
+func TestExchangesEncodeAsMarshal(t *testing.T) {
+	t.Parallel()
+	for _, xs := range [][]engine.Exchange{
+		{{Request: &engine.RequestRecord{Method: "POST", URL: "http://127.0.0.1/x?a=1&b=<2>", Headers: map[string]string{"b": "2", "a": "é"}, Body: `{"k":"v"}`},
+			Response: &engine.ResponseRecord{Status: 503, Headers: map[string]string{"retry-after": "1"}, Body: "busy\n"}}},
+		{{Request: &engine.RequestRecord{Method: "GET", URL: "http://h/", BodyFromEvent: true}}, {Response: &engine.ResponseRecord{Status: 200}}, {}},
+		{},
+	} {
+		want, err := json.Marshal(xs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendExchanges(nil, xs); string(got) != string(want) {
+			t.Errorf("\n got %s\nwant %s", got, want)
+		}
+	}
 }
