@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -252,6 +253,9 @@ func addDeltas(deltas map[depKey]*depDelta, run, deps string, block bool) error 
 // their owner and attempt, and returns those; the others are dropped. A
 // retry of a cancelled run's step cancels it instead.
 func (c *completer) finishSteps() ([]finishedStep, error) {
+	if st := c.ps.on(c.tx, func(ps *sqliteStmts) *sql.Stmt { return ps.finishSteps }); st != nil {
+		return c.finishStepsJSON(st)
+	}
 	var done []finishedStep
 	byKey := make(map[depKey]*completionPlan, len(c.b.cs))
 	err := chunks(c.b.cs, 500, func(part []completionPlan) error {
@@ -288,6 +292,58 @@ RETURNING run_id, step_id, status, dependents`)
 		})
 	})
 	if err != nil {
+		return nil, fmt.Errorf("finish steps: %w", err)
+	}
+	return done, nil
+}
+
+// finishStepsJSON is finishSteps on SQLite: the batch travels as one JSON
+// argument of a statement prepared once (sqlFinishSteps), since SQLite
+// compiles a VALUES list of hundreds of rows anew every time, at a cost
+// that grows with the rows.
+func (c *completer) finishStepsJSON(st *sql.Stmt) ([]finishedStep, error) {
+	byKey := make(map[depKey]*completionPlan, len(c.b.cs))
+	b := []byte{'['}
+	for i := range c.b.cs {
+		cp := &c.b.cs[i]
+		byKey[depKey{cp.c.RunID, cp.c.StepID}] = cp
+		status := cp.c.Status
+		if r := c.runs[cp.c.RunID]; status == StatusQueued && r != nil && r.status == StatusCancelled {
+			status = StatusCancelled
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '[')
+		for _, s := range []string{cp.c.RunID, cp.c.StepID, cp.owner} {
+			b = append(appendJSONString(b, s), ',')
+		}
+		b = append(strconv.AppendInt(b, int64(cp.c.Attempt), 10), ',')
+		b = append(appendJSONString(b, status), ',')
+		if out, ok := cp.output.(string); ok {
+			b = appendJSONString(b, out)
+		} else {
+			b = append(b, "null"...)
+		}
+		b = append(appendJSONString(append(b, ','), cp.c.Error), ',')
+		b = append(strconv.AppendInt(b, cp.runAt, 10), ',')
+		b = append(strconv.AppendInt(b, cp.finished, 10), ']')
+	}
+	b = append(b, ']')
+	rows, err := st.QueryContext(rowCtx(c.tx), string(b))
+	if err != nil {
+		return nil, fmt.Errorf("finish steps: %w", err)
+	}
+	var done []finishedStep
+	for rows.Next() {
+		var f finishedStep
+		if err := rows.Scan(&f.run, &f.step, &f.status, &f.dependents); err != nil {
+			return nil, fmt.Errorf("finish steps: %w", closeRows(rows, err))
+		}
+		f.cp = byKey[depKey{f.run, f.step}]
+		done = append(done, f)
+	}
+	if err := closeRows(rows, rows.Err()); err != nil {
 		return nil, fmt.Errorf("finish steps: %w", err)
 	}
 	return done, nil

@@ -16,6 +16,8 @@ import (
 // statement whose text changes with the batch size.
 type sqliteStmts struct {
 	insEvent, insRun, insStep, insAttempt *sql.Stmt
+	// finishSteps takes a whole JobComplete batch as one JSON argument.
+	finishSteps *sql.Stmt
 }
 
 // Only the INSERTs are single-row: an UPDATE that must report what it
@@ -31,6 +33,21 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) ON CONFLICT
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)`
 	sqlInsAttempt = `INSERT INTO attempts (run_id, step_id, item, attempt, started_at, duration_ms, error, exchanges)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`
+	// sqlFinishSteps is completer.finishSteps with the batch as a JSON
+	// array of [run, step, owner, attempt, status, output, error, run_at,
+	// finished] rows.
+	sqlFinishSteps = `WITH c AS (SELECT value ->> 0 AS c_run, value ->> 1 AS c_step, value ->> 2 AS c_owner,
+	value ->> 3 AS c_attempt, value ->> 4 AS c_status, value ->> 5 AS c_output, value ->> 6 AS c_error,
+	value ->> 7 AS c_run_at, value ->> 8 AS c_finished FROM json_each(?1))
+UPDATE steps SET status = c_status,
+	output = CASE WHEN c_status = 'queued' THEN COALESCE(c_output, output) ELSE c_output END,
+	error = c_error,
+	run_at = CASE WHEN c_status = 'queued' THEN c_run_at ELSE run_at END,
+	finished_at = CASE WHEN c_status = 'queued' THEN NULL ELSE c_finished END,
+	lease_owner = '', lease_until = NULL
+FROM c WHERE steps.run_id = c_run AND steps.step_id = c_step AND steps.status = 'running'
+	AND steps.lease_owner = c_owner AND steps.attempts = c_attempt
+RETURNING run_id, step_id, status, dependents`
 )
 
 // prepareSQLiteStmts prepares the statements on db, which must have no
@@ -50,6 +67,7 @@ func prepareSQLiteStmts(ctx context.Context, db *sql.DB) (*sqliteStmts, error) {
 	prep(&ps.insRun, sqlInsRun)
 	prep(&ps.insStep, sqlInsStep)
 	prep(&ps.insAttempt, sqlInsAttempt)
+	prep(&ps.finishSteps, sqlFinishSteps)
 	if err := errors.Join(errs...); err != nil {
 		return nil, errors.Join(err, ps.close())
 	}
@@ -62,7 +80,7 @@ func (ps *sqliteStmts) close() error {
 		return nil
 	}
 	var errs []error
-	for _, st := range []*sql.Stmt{ps.insEvent, ps.insRun, ps.insStep, ps.insAttempt} {
+	for _, st := range []*sql.Stmt{ps.insEvent, ps.insRun, ps.insStep, ps.insAttempt, ps.finishSteps} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
