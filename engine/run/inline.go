@@ -56,7 +56,7 @@ func (e *Engine) runInline(ctx context.Context, t Target, ev *engine.Event, rc *
 	for i := range w.Steps {
 		if d := done[i]; d != nil {
 			rc.Steps[i].Done = d
-			finished = append(finished, store.Completion{RunID: rc.ID, StepID: w.Steps[i].ID, Status: d.Status, Output: d.Output})
+			finished = append(finished, store.Completion{RunID: rc.ID, StepID: w.Steps[i].ID, Attempt: 1, Status: d.Status, Output: d.Output})
 		}
 	}
 	if len(finished) < len(w.Steps) {

@@ -115,7 +115,7 @@ func TestInlinePrefixHandsTheRestToJobs(t *testing.T) {
 name: mixed
 steps:
   - { id: a, uses: iecho, with: { value: 20 } }
-  - { id: b, uses: echo, with: { value: "${{ steps.a.output + 1 }}" } }
+  - { id: b, uses: echo, with: { value: "${{ steps.a.output + steps.a.attempts }}" } }
   - { id: c, uses: iecho, with: { value: "${{ steps.b.output + 1 }}" } }
 `)
 	e := h.start(nil)
@@ -125,7 +125,7 @@ steps:
 		t.Fatalf("run %s: %s", r.Status, r.Error)
 	}
 	if steps["b"].Output != 21.0 || steps["c"].Output != 22.0 {
-		t.Fatalf("b = %v, c = %v; want 21 and 22", steps["b"].Output, steps["c"].Output)
+		t.Fatalf("b = %v, c = %v; want 21 (a's output and its one attempt) and 22", steps["b"].Output, steps["c"].Output)
 	}
 }
 
