@@ -264,31 +264,14 @@ func (c *completer) finishSteps() ([]finishedStep, error) {
 		for i := range part {
 			cp := &part[i]
 			byKey[depKey{cp.c.RunID, cp.c.StepID}] = cp
-			status := cp.c.Status
-			if r := c.runs[cp.c.RunID]; status == StatusQueued && r != nil && r.status == StatusCancelled {
-				status = StatusCancelled
-			}
-			q.row(cp.c.RunID, cp.c.StepID, cp.owner, cp.c.Attempt, status, cp.output,
+			q.row(cp.c.RunID, cp.c.StepID, cp.owner, cp.c.Attempt, c.statusOf(cp), cp.output,
 				cp.c.Error, cp.runAt, cp.finished)
 		}
-		q.sql(`)
-UPDATE steps SET status = c_status,
-	output = CASE WHEN c_status = 'queued' THEN COALESCE(c_output, output) ELSE c_output END,
-	error = c_error,
-	run_at = CASE WHEN c_status = 'queued' THEN c_run_at ELSE run_at END,
-	finished_at = CASE WHEN c_status = 'queued' THEN NULL ELSE c_finished END,
-	lease_owner = '', lease_until = NULL
-FROM c WHERE steps.run_id = c_run AND steps.step_id = c_step AND steps.status = 'running'
-	AND steps.lease_owner = c_owner AND steps.attempts = c_attempt
-RETURNING run_id, step_id, status, dependents`)
+		q.sql(`)` + sqlFinishStepsUpdate)
 		return q.scanAll(c.tx, func(rows *sql.Rows) error {
-			var f finishedStep
-			if err := rows.Scan(&f.run, &f.step, &f.status, &f.dependents); err != nil {
-				return err
-			}
-			f.cp = byKey[depKey{f.run, f.step}]
+			f, err := scanFinished(rows, byKey)
 			done = append(done, f)
-			return nil
+			return err
 		})
 	})
 	if err != nil {
@@ -307,10 +290,6 @@ func (c *completer) finishStepsJSON(st *sql.Stmt) ([]finishedStep, error) {
 	for i := range c.b.cs {
 		cp := &c.b.cs[i]
 		byKey[depKey{cp.c.RunID, cp.c.StepID}] = cp
-		status := cp.c.Status
-		if r := c.runs[cp.c.RunID]; status == StatusQueued && r != nil && r.status == StatusCancelled {
-			status = StatusCancelled
-		}
 		if i > 0 {
 			b = append(b, ',')
 		}
@@ -319,7 +298,7 @@ func (c *completer) finishStepsJSON(st *sql.Stmt) ([]finishedStep, error) {
 			b = append(appendJSONString(b, s), ',')
 		}
 		b = append(strconv.AppendInt(b, int64(cp.c.Attempt), 10), ',')
-		b = append(appendJSONString(b, status), ',')
+		b = append(appendJSONString(b, c.statusOf(cp)), ',')
 		if out, ok := cp.output.(string); ok {
 			b = appendJSONString(b, out)
 		} else {
@@ -336,17 +315,46 @@ func (c *completer) finishStepsJSON(st *sql.Stmt) ([]finishedStep, error) {
 	}
 	var done []finishedStep
 	for rows.Next() {
-		var f finishedStep
-		if err := rows.Scan(&f.run, &f.step, &f.status, &f.dependents); err != nil {
+		f, err := scanFinished(rows, byKey)
+		if err != nil {
 			return nil, fmt.Errorf("finish steps: %w", closeRows(rows, err))
 		}
-		f.cp = byKey[depKey{f.run, f.step}]
 		done = append(done, f)
 	}
 	if err := closeRows(rows, rows.Err()); err != nil {
 		return nil, fmt.Errorf("finish steps: %w", err)
 	}
 	return done, nil
+}
+
+// sqlFinishStepsUpdate is finishSteps' statement after its c (the batch's
+// rows), in both of its forms.
+const sqlFinishStepsUpdate = `
+UPDATE steps SET status = c_status,
+	output = CASE WHEN c_status = 'queued' THEN COALESCE(c_output, output) ELSE c_output END,
+	error = c_error,
+	run_at = CASE WHEN c_status = 'queued' THEN c_run_at ELSE run_at END,
+	finished_at = CASE WHEN c_status = 'queued' THEN NULL ELSE c_finished END,
+	lease_owner = '', lease_until = NULL
+FROM c WHERE steps.run_id = c_run AND steps.step_id = c_step AND steps.status = 'running'
+	AND steps.lease_owner = c_owner AND steps.attempts = c_attempt
+RETURNING run_id, step_id, status, dependents`
+
+// statusOf is the status a completion gives its step: a retry of a
+// cancelled run's step cancels it instead.
+func (c *completer) statusOf(cp *completionPlan) string {
+	if r := c.runs[cp.c.RunID]; cp.c.Status == StatusQueued && r != nil && r.status == StatusCancelled {
+		return StatusCancelled
+	}
+	return cp.c.Status
+}
+
+// scanFinished reads one step that finishSteps changed.
+func scanFinished(rows *sql.Rows, byKey map[depKey]*completionPlan) (finishedStep, error) {
+	var f finishedStep
+	err := rows.Scan(&f.run, &f.step, &f.status, &f.dependents)
+	f.cp = byKey[depKey{f.run, f.step}]
+	return f, err
 }
 
 // insertAttempts records the attempts of the applied completions.

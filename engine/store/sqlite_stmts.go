@@ -38,16 +38,7 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`
 	// finished] rows.
 	sqlFinishSteps = `WITH c AS (SELECT value ->> 0 AS c_run, value ->> 1 AS c_step, value ->> 2 AS c_owner,
 	value ->> 3 AS c_attempt, value ->> 4 AS c_status, value ->> 5 AS c_output, value ->> 6 AS c_error,
-	value ->> 7 AS c_run_at, value ->> 8 AS c_finished FROM json_each(?1))
-UPDATE steps SET status = c_status,
-	output = CASE WHEN c_status = 'queued' THEN COALESCE(c_output, output) ELSE c_output END,
-	error = c_error,
-	run_at = CASE WHEN c_status = 'queued' THEN c_run_at ELSE run_at END,
-	finished_at = CASE WHEN c_status = 'queued' THEN NULL ELSE c_finished END,
-	lease_owner = '', lease_until = NULL
-FROM c WHERE steps.run_id = c_run AND steps.step_id = c_step AND steps.status = 'running'
-	AND steps.lease_owner = c_owner AND steps.attempts = c_attempt
-RETURNING run_id, step_id, status, dependents`
+	value ->> 7 AS c_run_at, value ->> 8 AS c_finished FROM json_each(?1))` + sqlFinishStepsUpdate
 )
 
 // prepareSQLiteStmts prepares the statements on db, which must have no
