@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strconv"
 )
 
 // decrement applies one level of dependents' decrements. A dependent that
@@ -92,46 +93,89 @@ func (c *completer) settleRuns() error {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	var toPhase1, toFinish, skipOnError []string
-	err := chunks(ids, 500, func(part []string) error {
-		q := newQuery(`WITH c (c_id, c_n, c_failed, c_error) AS (VALUES `)
-		q.cols(c.d, typText, typBigint, typBigint, typText)
-		for _, id := range part {
-			a := c.agg[id]
-			q.row(id, a.done, flag(a.failed), a.err)
-		}
-		q.sql(`)
+	var s settledRuns
+	var err error
+	if st := c.ps.on(c.tx, func(ps *sqliteStmts) *sql.Stmt { return ps.settleRuns }); st != nil {
+		err = c.settleRunsJSON(st, ids, &s)
+	} else {
+		err = chunks(ids, 500, func(part []string) error {
+			q := newQuery(`WITH c (c_id, c_n, c_failed, c_error) AS (VALUES `)
+			q.cols(c.d, typText, typBigint, typBigint, typText)
+			for _, id := range part {
+				a := c.agg[id]
+				q.row(id, a.done, flag(a.failed), a.err)
+			}
+			return q.sql(`)`+sqlSettleRunsUpdate).scanAll(c.tx, s.add)
+		})
+	}
+	if err != nil {
+		return fmt.Errorf("update runs: %w", err)
+	}
+	if err := c.startPhase1(s.toPhase1); err != nil {
+		return err
+	}
+	return c.finishRuns(s.toFinish, s.skipOnError)
+}
+
+// sqlSettleRunsUpdate is settleRuns' statement after its c (the batch's
+// runs), in both of its forms.
+const sqlSettleRunsUpdate = `
 UPDATE runs SET pending = pending - c_n,
 	failed = CASE WHEN c_failed = 1 THEN 1 ELSE failed END,
 	error = CASE WHEN error = '' AND c_failed = 1 THEN c_error ELSE error END
 FROM c WHERE runs.id = c_id AND runs.status IN ('queued', 'running')
-RETURNING id, pending, failed, phase, on_error`)
-		return q.scanAll(c.tx, func(rows *sql.Rows) error {
-			var id string
-			var pending, failed, phase, onError int
-			if err := rows.Scan(&id, &pending, &failed, &phase, &onError); err != nil {
-				return err
-			}
-			switch {
-			case pending > 0:
-			case phase == 0 && failed == 1 && onError > 0:
-				toPhase1 = append(toPhase1, id)
-			default:
-				toFinish = append(toFinish, id)
-				if phase == 0 && onError > 0 {
-					skipOnError = append(skipOnError, id)
-				}
-			}
-			return nil
-		})
-	})
-	if err != nil {
-		return fmt.Errorf("update runs: %w", err)
+RETURNING id, pending, failed, phase, on_error`
+
+// settleRunsJSON is settleRuns on SQLite: the batch's runs travel as one
+// JSON argument of a statement prepared once (see finishStepsJSON).
+func (c *completer) settleRunsJSON(st *sql.Stmt, ids []string, s *settledRuns) error {
+	b := []byte{'['}
+	for i, id := range ids {
+		a := c.agg[id]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(appendJSONString(append(b, '['), id), ',')
+		b = append(strconv.AppendInt(b, int64(a.done), 10), ',')
+		b = append(strconv.AppendInt(b, int64(flag(a.failed)), 10), ',')
+		b = append(appendJSONString(b, a.err), ']')
 	}
-	if err := c.startPhase1(toPhase1); err != nil {
+	rows, err := st.QueryContext(rowCtx(c.tx), string(append(b, ']')))
+	if err != nil {
 		return err
 	}
-	return c.finishRuns(toFinish, skipOnError)
+	for rows.Next() {
+		if err := s.add(rows); err != nil {
+			return closeRows(rows, err)
+		}
+	}
+	return closeRows(rows, rows.Err())
+}
+
+// settledRuns sorts the runs settleRuns changed by what comes next.
+type settledRuns struct {
+	toPhase1, toFinish, skipOnError []string
+}
+
+// add reads one changed run: still pending, on to its on_error steps, or
+// finished (with its on_error steps skipped when it has some).
+func (s *settledRuns) add(rows *sql.Rows) error {
+	var id string
+	var pending, failed, phase, onError int
+	if err := rows.Scan(&id, &pending, &failed, &phase, &onError); err != nil {
+		return err
+	}
+	switch {
+	case pending > 0:
+	case phase == 0 && failed == 1 && onError > 0:
+		s.toPhase1 = append(s.toPhase1, id)
+	default:
+		s.toFinish = append(s.toFinish, id)
+		if phase == 0 && onError > 0 {
+			s.skipOnError = append(s.skipOnError, id)
+		}
+	}
+	return nil
 }
 
 // startPhase1 moves runs to their on_error steps and makes the roots of

@@ -16,8 +16,9 @@ import (
 // statement whose text changes with the batch size.
 type sqliteStmts struct {
 	insEvent, insRun, insStep, insAttempt *sql.Stmt
-	// finishSteps takes a whole JobComplete batch as one JSON argument.
-	finishSteps *sql.Stmt
+	// finishSteps and settleRuns take a whole JobComplete batch as one
+	// JSON argument.
+	finishSteps, settleRuns *sql.Stmt
 }
 
 // Only the INSERTs are single-row: an UPDATE that must report what it
@@ -39,6 +40,10 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`
 	sqlFinishSteps = `WITH c AS (SELECT value ->> 0 AS c_run, value ->> 1 AS c_step, value ->> 2 AS c_owner,
 	value ->> 3 AS c_attempt, value ->> 4 AS c_status, value ->> 5 AS c_output, value ->> 6 AS c_error,
 	value ->> 7 AS c_run_at, value ->> 8 AS c_finished FROM json_each(?1))` + sqlFinishStepsUpdate
+	// sqlSettleRuns is completer.settleRuns with the runs as a JSON array
+	// of [id, done, failed, error] rows.
+	sqlSettleRuns = `WITH c AS (SELECT value ->> 0 AS c_id, value ->> 1 AS c_n, value ->> 2 AS c_failed,
+	value ->> 3 AS c_error FROM json_each(?1))` + sqlSettleRunsUpdate
 )
 
 // prepareSQLiteStmts prepares the statements on db, which must have no
@@ -59,6 +64,7 @@ func prepareSQLiteStmts(ctx context.Context, db *sql.DB) (*sqliteStmts, error) {
 	prep(&ps.insStep, sqlInsStep)
 	prep(&ps.insAttempt, sqlInsAttempt)
 	prep(&ps.finishSteps, sqlFinishSteps)
+	prep(&ps.settleRuns, sqlSettleRuns)
 	if err := errors.Join(errs...); err != nil {
 		return nil, errors.Join(err, ps.close())
 	}
@@ -71,7 +77,7 @@ func (ps *sqliteStmts) close() error {
 		return nil
 	}
 	var errs []error
-	for _, st := range []*sql.Stmt{ps.insEvent, ps.insRun, ps.insStep, ps.insAttempt, ps.finishSteps} {
+	for _, st := range []*sql.Stmt{ps.insEvent, ps.insRun, ps.insStep, ps.insAttempt, ps.finishSteps, ps.settleRuns} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
