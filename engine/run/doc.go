@@ -4,6 +4,8 @@
 //   - Dispatch stores an event and one run per target workflow (its filter
 //     evaluated first) through a group-commit writer, so many concurrent
 //     callers share one transaction, and returns only after the commit.
+//     Steps of Inline actions (transform, log) whose needs allow run before
+//     that commit, and are stored finished with it (inline.go).
 //   - Workers execute leased steps: evaluate the step's if:, foreach and
 //     with:, call the action with a timeout, turn a panic into a failed
 //     step, record every attempt, and decide done, retry or failed.

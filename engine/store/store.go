@@ -13,6 +13,10 @@
 // completions, so a crash at any point leaves a state that the next start
 // resumes from: a finished step is never repeated, a running step whose lease
 // expired is queued again, and a finished run or step never changes.
+//
+// Steps the engine ran before the commit (StepCreate.Done) are stored
+// finished at Accept, and a run whose steps all finished that way keeps them
+// in its own row (the runs.steps column) rather than as rows of steps.
 package store
 
 import (
