@@ -41,6 +41,7 @@ type checkpointer struct {
 	db      *sql.DB
 	log     *slog.Logger
 	commits atomic.Int64 // write transactions since the last checkpoint
+	done    atomic.Int64 // checkpoints the loop ran
 	stop    chan struct{}
 	wg      sync.WaitGroup
 	closed  sync.Once
@@ -84,6 +85,7 @@ func (c *checkpointer) loop() {
 		if _, _, err := c.checkpoint(context.Background()); err != nil {
 			c.log.Warn("checkpoint the write-ahead log", "err", err)
 		}
+		c.done.Add(1)
 	}
 }
 
