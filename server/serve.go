@@ -16,6 +16,7 @@ func cmdServe(io IO, args []string) int {
 	if !ok {
 		return code
 	}
+	tuneGC(io.Environ)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	app, err := newApp(ctx, cfg, io)

@@ -45,9 +45,11 @@ func (r *eventRow) event() (*engine.Event, error) {
 	}
 	if r.BodyInRaw {
 		ev.BodyIsRaw = true
-		if err := json.Unmarshal(r.Raw, &ev.Body); err != nil {
+		body, err := engine.DecodeJSONValue(r.Raw)
+		if err != nil {
 			return nil, fmt.Errorf("decode body from raw: %w", err)
 		}
+		ev.Body = body
 		return ev, nil
 	}
 	if err := decodeInto(r.Body, &ev.Body); err != nil {

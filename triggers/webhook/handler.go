@@ -163,6 +163,25 @@ type idBody struct {
 	Duplicate bool   `json:"duplicate,omitempty"`
 }
 
+// idAnswer is jsonAnswer(status, b, verdict), with the body written by
+// hand when the id needs no escaping (event ids are UUIDs): it is the
+// answer to every accepted event.
+func idAnswer(status int, b idBody, verdict string) *answer {
+	for i := 0; i < len(b.ID); i++ {
+		if c := b.ID[i]; !(c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return jsonAnswer(status, b, verdict)
+		}
+	}
+	body := make([]byte, 0, len(b.ID)+len(`{"id":"","duplicate":true}`))
+	body = append(append(body, `{"id":"`...), b.ID...)
+	if b.Duplicate {
+		body = append(body, `","duplicate":true}`...)
+	} else {
+		body = append(body, `"}`...)
+	}
+	return &answer{status: status, contentType: fiber.MIMEApplicationJSON, body: body, verdict: verdict}
+}
+
 // errorAnswer is {"error": sentence} with status; the sentence is also the
 // verdict.
 func errorAnswer(status int, sentence string) *answer {

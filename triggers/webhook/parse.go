@@ -2,7 +2,6 @@ package webhook
 
 import (
 	"bytes"
-	"encoding/json"
 	"mime"
 	"net/url"
 	"strings"
@@ -56,8 +55,8 @@ func parseBody(contentType string, raw []byte) (body any, isJSON bool, a *answer
 	}
 	switch {
 	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
-		var v any
-		if err := json.Unmarshal(raw, &v); err != nil {
+		v, err := engine.DecodeJSONValue(raw)
+		if err != nil {
 			return nil, false, errorAnswer(fiber.StatusBadRequest, "body is not valid JSON: "+err.Error())
 		}
 		return v, true, nil

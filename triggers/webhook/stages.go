@@ -151,14 +151,14 @@ func (t *Trigger) dispatch(r *request) *answer {
 	}
 	r.result = res
 	if res.Duplicate {
-		a := jsonAnswer(fiber.StatusOK, idBody{ID: res.EventID, Duplicate: true}, "duplicate")
+		a := idAnswer(fiber.StatusOK, idBody{ID: res.EventID, Duplicate: true}, "duplicate")
 		a.eventID = res.EventID
 		return a
 	}
 	if _, _, ok := r.waiting(); ok {
 		return nil
 	}
-	a := jsonAnswer(fiber.StatusAccepted, idBody{ID: res.EventID}, "accepted")
+	a := idAnswer(fiber.StatusAccepted, idBody{ID: res.EventID}, "accepted")
 	a.eventID, a.runIDs = res.EventID, res.RunIDs
 	return a
 }
