@@ -15,6 +15,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -33,6 +34,10 @@ import (
 
 // sqliteParams are hookflow's writer settings (engine/store/sqlite.go).
 const sqliteParams = "_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000&_foreign_keys=0&_cache_size=-16384&_txlock=immediate"
+
+// pageSize is the page size hookflow gives the database files it creates
+// (sqlitePageSize in engine/store/sqlite.go).
+const pageSize = 16384
 
 // config is the command line.
 type config struct {
@@ -107,6 +112,9 @@ func openDB(path string) (*gorm.DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("create database directory: %w", err)
 	}
+	if err := createFile(path); err != nil {
+		return nil, err
+	}
 	db, err := gorm.Open(sqlite.Open(path+"?"+sqliteParams), &gorm.Config{
 		Logger: logger.Discard, SkipDefaultTransaction: true,
 	})
@@ -123,6 +131,24 @@ func openDB(path string) (*gorm.DB, error) {
 		return nil, fmt.Errorf("create events table: %w", err)
 	}
 	return db, nil
+}
+
+// createFile makes a new database file with hookflow's page size, as
+// hookflow's store does: the first write fixes it, and the DSN's WAL mode
+// would be that write.
+func createFile(path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
+		return nil
+	}
+	db, err := sql.Open("sqlite3", path)
+	if err != nil {
+		return fmt.Errorf("create database: %w", err)
+	}
+	_, err = db.Exec(fmt.Sprintf(`PRAGMA page_size = %d; PRAGMA journal_mode = WAL`, pageSize))
+	if err := errors.Join(err, db.Close()); err != nil {
+		return fmt.Errorf("create database: %w", err)
+	}
+	return nil
 }
 
 // ingest stores the body, answers 202 after the commit, then hands the

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -22,8 +23,8 @@ func TestCheckpointerCopiesTheLog(t *testing.T) {
 	}
 	defer s.Close()
 	var auto int
-	if err := s.w.Raw(`PRAGMA wal_autocheckpoint`).Scan(&auto).Error; err != nil || auto != writerCheckpointPages {
-		t.Fatalf("writer's wal_autocheckpoint = %d (%v), want %d", auto, err, writerCheckpointPages)
+	if err := s.w.Raw(`PRAGMA wal_autocheckpoint`).Scan(&auto).Error; err != nil || auto != writerCheckpointBytes/sqlitePageSize {
+		t.Fatalf("writer's wal_autocheckpoint = %d (%v), want %d", auto, err, writerCheckpointBytes/sqlitePageSize)
 	}
 	for i := range 50 {
 		ev := &engine.Event{ID: newTestID(i), Type: "webhook", Raw: make([]byte, 4096), ReceivedAt: time.Now()}
@@ -74,7 +75,54 @@ func TestLogStaysBoundedUnderSteadyWrites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if limit := int64(walSizeLimit + writerCheckpointPages*4096*2); st.Size() > limit {
+	if limit := int64(walSizeLimit + writerCheckpointBytes*2); st.Size() > limit {
 		t.Fatalf("the log is %d MiB after writing 100 MiB; want at most %d MiB", st.Size()>>20, limit>>20)
+	}
+}
+
+// TestPageSize: a file hookflow creates has sqlitePageSize pages; a file
+// made before keeps its own, and the writer's automatic checkpoint stays
+// at writerCheckpointBytes of log in both.
+func TestPageSize(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		existing int // page size of a file made beforehand; 0: none
+		want     int
+	}{
+		{"new file", 0, sqlitePageSize},
+		{"empty file", -1, sqlitePageSize},
+		{"file of 4 KiB pages", 4096, 4096},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "pages.db")
+			switch {
+			case tc.existing < 0:
+				if err := os.WriteFile(path, nil, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			case tc.existing > 0:
+				db, err := sql.Open("sqlite3", path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := db.Exec(fmt.Sprintf("PRAGMA page_size = %d; CREATE TABLE before (a)", tc.existing)); err != nil {
+					t.Fatal(err)
+				}
+				db.Close()
+			}
+			s, err := open(context.Background(), "sqlite://"+path, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			var size, auto int
+			if err := s.w.Raw(`PRAGMA page_size`).Scan(&size).Error; err != nil || size != tc.want {
+				t.Fatalf("page_size = %d (%v), want %d", size, err, tc.want)
+			}
+			if err := s.w.Raw(`PRAGMA wal_autocheckpoint`).Scan(&auto).Error; err != nil || auto*size != writerCheckpointBytes {
+				t.Fatalf("wal_autocheckpoint = %d pages of %d bytes (%v), want %d bytes", auto, size, err, writerCheckpointBytes)
+			}
+		})
 	}
 }

@@ -14,9 +14,10 @@ const (
 	// checkpointEvery is how often the checkpointer looks for new WAL
 	// frames.
 	checkpointEvery = 50 * time.Millisecond
-	// writerCheckpointPages is the writer's wal_autocheckpoint: 16 MiB of
-	// 4 KiB pages, four times SQLite's default.
-	writerCheckpointPages = 4096
+	// writerCheckpointBytes is the writer's wal_autocheckpoint, in bytes of
+	// log: four times SQLite's default of 1,000 pages of 4 KiB. The pragma
+	// counts pages, so the writer divides by the file's page size.
+	writerCheckpointBytes = 16 << 20
 	// walSizeLimit is the size the log file is cut back to when it starts
 	// over (journal_size_limit).
 	walSizeLimit = 64 << 20
@@ -34,7 +35,7 @@ const (
 // the log over only when a write begins after a checkpoint copied all of
 // it, and under steady writes new frames always arrive first. So the
 // writer keeps an automatic checkpoint of its own, every 16 MiB
-// (writerCheckpointPages), which finds almost everything already copied,
+// (writerCheckpointBytes), which finds almost everything already copied,
 // completes, and lets the next write start over; the file is then cut
 // back to walSizeLimit.
 type checkpointer struct {
