@@ -3,6 +3,8 @@ package engine
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -18,8 +20,14 @@ var jsonValueSeeds = []string{
 }
 
 func TestDecodeJSONValueMatchesEncodingJSON(t *testing.T) {
-	for _, doc := range jsonValueSeeds {
-		t.Run(doc, func(t *testing.T) { checkDecodeJSONValue(t, []byte(doc)) })
+	deep := func(n int, open, inner, close string) string {
+		return strings.Repeat(open, n) + inner + strings.Repeat(close, n)
+	}
+	docs := append(slices.Clone(jsonValueSeeds),
+		// encoding/json refuses more than 10,000 levels; so must we.
+		deep(10000, "[", "", "]"), deep(10001, "[", "", "]"), deep(10001, `{"a":`, "1", "}"), deep(1<<20, "[", "", "]"))
+	for _, doc := range docs {
+		t.Run(doc[:min(len(doc), 40)], func(t *testing.T) { checkDecodeJSONValue(t, []byte(doc)) })
 	}
 }
 

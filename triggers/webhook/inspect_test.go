@@ -58,6 +58,9 @@ func TestInspectSeesEveryRequestWithItsVerdict(t *testing.T) {
 			t.Errorf("record %d: event id %q", i, rec.EventID)
 		}
 	}
+	if got := recs[8].Body; got != "\uFFFD" {
+		t.Errorf("the record of a body that is not UTF-8 shows %q, want the replacement character", got)
+	}
 	last := recs[len(recs)-1]
 	if last.Headers["x-gitlab-token"] != "***" || last.Headers["authorization"] != "***" ||
 		last.Headers["x-echo"] != "pre-***" || last.Query["leak"] != "***" || last.Body != "body with *** and ***" {

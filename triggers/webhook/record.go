@@ -71,7 +71,11 @@ func (t *Trigger) record(r *request, a *answer) Record {
 	if len(body) > MaxRecordBody {
 		body = body[:MaxRecordBody]
 	}
-	rec.Body = hideSecrets(strings.ToValidUTF8(string(body), string(utf8.RuneError)), hide)
+	text := string(body)
+	if !utf8.ValidString(text) { // checks ASCII eight bytes at a time; ToValidUTF8 decodes rune by rune
+		text = strings.ToValidUTF8(text, string(utf8.RuneError))
+	}
+	rec.Body = hideSecrets(text, hide)
 	return rec
 }
 
