@@ -52,17 +52,27 @@ func (e *Engine) runInline(ctx context.Context, t Target, ev *engine.Event, rc *
 			env.Steps[st.ID] = &expr.StepState{Status: d.Status, Output: d.Output, Attempts: 1}
 		}
 	}
-	var finished []store.Completion
+	all := true
 	for i := range w.Steps {
-		if d := done[i]; d != nil {
-			rc.Steps[i].Done = d
-			finished = append(finished, store.Completion{RunID: rc.ID, StepID: w.Steps[i].ID, Attempt: 1, Status: d.Status, Output: d.Output})
+		rc.Steps[i].Done = done[i]
+		all = all && done[i] != nil
+	}
+	if !all {
+		// Steps left to the job path read these outcomes from memory.
+		e.outcomes.put(completions(rc.ID, w, done))
+	}
+}
+
+// completions are the outcomes of the steps done inline, as the job path
+// would have recorded them.
+func completions(runID string, w *workflow.Workflow, done []*store.StepDone) []store.Completion {
+	var out []store.Completion
+	for i, d := range done {
+		if d != nil {
+			out = append(out, store.Completion{RunID: runID, StepID: w.Steps[i].ID, Attempt: 1, Status: d.Status, Output: d.Output})
 		}
 	}
-	if len(finished) < len(w.Steps) {
-		// Steps left to the job path read these outcomes from memory.
-		e.outcomes.put(finished)
-	}
+	return out
 }
 
 // inlineStep runs one step inline: its if:, then its action once.
