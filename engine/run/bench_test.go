@@ -58,26 +58,11 @@ func benchFanout(b *testing.B, dsn string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer st.Close()
+	b.Cleanup(func() { st.Close() }) // after the engine stops: cleanups run last first
 	cs := &countingStore{Store: st}
 	reg := engine.NewRegistry().Add(engine.Definition{Name: "noop", Summary: "Nothing.", Params: testParams{},
 		Action: engine.ActionFunc(func(context.Context, *engine.Step) (any, error) { return nil, nil })})
-	w, diags := workflow.Parse("bench.yaml", []byte(fanout3), reg)
-	if len(diags) > 0 {
-		b.Fatal(diags)
-	}
-	cat := run.NewCatalog(nil)
-	tg := run.Target{Workflow: w, Version: 1}
-	cat.Put(tg)
-	e, err := run.New(run.Config{Store: cs, Registry: reg, Catalog: cat, Workers: 64, SingleNode: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer func() { cancel(); e.Wait() }()
-	if err := e.Start(ctx); err != nil {
-		b.Fatal(err)
-	}
+	e, tg, ctx := startBenchEngine(b, cs, reg, fanout3)
 	events := max(b.N/3, 1)
 	steps := int64(events * 3)
 	b.ReportAllocs()
@@ -112,3 +97,26 @@ func benchFanout(b *testing.B, dsn string) {
 
 // benchPostgres returns a DSN on a fresh schema of the test PostgreSQL.
 func benchPostgres(b *testing.B) string { return storetest.PostgresDSN(b) }
+
+// startBenchEngine starts a single-node engine with 64 workers on st that
+// runs the workflow in yaml (actions from reg); it stops when b ends.
+func startBenchEngine(b *testing.B, st store.Store, reg *engine.Registry, yaml string) (*run.Engine, run.Target, context.Context) {
+	b.Helper()
+	w, diags := workflow.Parse("bench.yaml", []byte(yaml), reg)
+	if len(diags) > 0 {
+		b.Fatal(diags)
+	}
+	cat := run.NewCatalog(nil)
+	tg := run.Target{Workflow: w, Version: 1}
+	cat.Put(tg)
+	e, err := run.New(run.Config{Store: st, Registry: reg, Catalog: cat, Workers: 64, SingleNode: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	b.Cleanup(func() { cancel(); e.Wait() })
+	if err := e.Start(ctx); err != nil {
+		b.Fatal(err)
+	}
+	return e, tg, ctx
+}

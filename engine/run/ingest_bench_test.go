@@ -13,7 +13,6 @@ import (
 	"github.com/hookflow/hookflow/engine"
 	"github.com/hookflow/hookflow/engine/run"
 	"github.com/hookflow/hookflow/engine/store"
-	"github.com/hookflow/hookflow/engine/workflow"
 )
 
 // ingestWorkflow is bench/run/workflows/ingest.yaml with an in-test
@@ -51,25 +50,10 @@ func BenchmarkEngineIngest(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer st.Close()
+	b.Cleanup(func() { st.Close() }) // after the engine stops: cleanups run last first
 	reg := engine.NewRegistry().Add(engine.Definition{Name: "values", Summary: "Returns value.", Params: testParams{}, Pure: true, Inline: true,
 		Action: engine.ActionFunc(func(_ context.Context, s *engine.Step) (any, error) { return s.Params.(*testParams).Value, nil })})
-	w, diags := workflow.Parse("ingest.yaml", []byte(ingestWorkflow), reg)
-	if len(diags) > 0 {
-		b.Fatal(diags)
-	}
-	cat := run.NewCatalog(nil)
-	tg := run.Target{Workflow: w, Version: 1}
-	cat.Put(tg)
-	e, err := run.New(run.Config{Store: st, Registry: reg, Catalog: cat, Workers: 64, SingleNode: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer func() { cancel(); e.Wait() }()
-	if err := e.Start(ctx); err != nil {
-		b.Fatal(err)
-	}
+	e, tg, ctx := startBenchEngine(b, st, reg, ingestWorkflow)
 	b.ReportAllocs()
 	b.ResetTimer()
 	start, cpu0 := time.Now(), processCPU()
