@@ -71,9 +71,9 @@ func openSQLite(path string, opts Options) (*gormStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	var pageSize int
-	if err := w.Raw(`PRAGMA page_size`).Scan(&pageSize).Error; err != nil || pageSize <= 0 {
-		return nil, errors.Join(fmt.Errorf("read the page size: %v", err), closeGorm(w))
+	pageSize, err := sqlitePageSizeOf(w)
+	if err != nil {
+		return nil, errors.Join(err, closeGorm(w))
 	}
 	// The checkpointer copies the log from its own connection, so the
 	// writer's own checkpoints, rarer than SQLite's default, find little
@@ -132,6 +132,18 @@ func createSQLiteFile(path string) error {
 		return fmt.Errorf("create %s: %w", path, err)
 	}
 	return nil
+}
+
+// sqlitePageSizeOf reads the page size of the file db is open on.
+func sqlitePageSizeOf(db *gorm.DB) (int, error) {
+	var size int
+	if err := db.Raw(`PRAGMA page_size`).Scan(&size).Error; err != nil {
+		return 0, fmt.Errorf("read the page size: %w", err)
+	}
+	if size <= 0 {
+		return 0, fmt.Errorf("read the page size: SQLite answered %d", size)
+	}
+	return size, nil
 }
 
 // openSQLitePool opens a gorm handle on at most n connections that never
