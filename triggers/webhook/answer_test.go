@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -21,5 +22,21 @@ func TestIDAnswerMatchesJSONAnswer(t *testing.T) {
 					id, dup, got.status, got.verdict, got.contentType, got.body, want)
 			}
 		}
+	}
+}
+
+// TestLowerNameIsToLower checks the header-name fast path against
+// strings.ToLower, for common and uncommon names, long ones and names
+// that are not ASCII.
+func TestLowerNameIsToLower(t *testing.T) {
+	names := []string{"Content-Type", "content-type", "X-Signature", "X-Custom-Header", "", "A",
+		strings.Repeat("X-Long", 20), "X-Ünïcode", "X-\xff", "Webhook-Id", "HOST", "X-Hub-Signature-256"}
+	for _, n := range names {
+		if got, want := lowerName([]byte(n)), strings.ToLower(n); got != want {
+			t.Errorf("lowerName(%q) = %q, want %q", n, got, want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = lowerName([]byte("Content-Type")) }); n != 0 {
+		t.Errorf("lowerName of a common header allocates %v times, want 0", n)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/hookflow/hookflow/engine"
@@ -112,7 +113,7 @@ func (t *Trigger) newRequest(c *fiber.Ctx) *request {
 func lowerHeaders(h *fasthttp.RequestHeader) map[string]string {
 	out := make(map[string]string, h.Len())
 	h.VisitAll(func(k, v []byte) {
-		name := strings.ToLower(string(k))
+		name := lowerName(k)
 		if prev, ok := out[name]; ok {
 			out[name] = prev + ", " + string(v)
 			return
@@ -120,6 +121,44 @@ func lowerHeaders(h *fasthttp.RequestHeader) map[string]string {
 		out[name] = string(v)
 	})
 	return out
+}
+
+// commonHeaders holds the lower-case names of headers that most requests
+// carry, so that lowerName returns them without allocating. It is never
+// written.
+var commonHeaders = func() map[string]string {
+	m := map[string]string{}
+	for _, n := range []string{"accept", "accept-encoding", "authorization", "connection", "content-length",
+		"content-type", "host", "user-agent", "x-forwarded-for", "x-request-id", "x-signature",
+		"x-hub-signature-256", "x-github-delivery", "x-github-event", "x-shopify-hmac-sha256",
+		"x-shopify-webhook-id", "stripe-signature", "idempotency-key", "webhook-id", "webhook-signature",
+		"webhook-timestamp", "x-slack-signature", "x-slack-request-timestamp"} {
+		m[n] = n
+	}
+	return m
+}()
+
+// lowerName is strings.ToLower(string(k)) for a header name, without an
+// allocation for the names in commonHeaders.
+func lowerName(k []byte) string {
+	var buf [64]byte
+	if len(k) > len(buf) {
+		return strings.ToLower(string(k))
+	}
+	b := buf[:len(k)]
+	for i, c := range k {
+		switch {
+		case c >= utf8.RuneSelf:
+			return strings.ToLower(string(k))
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		b[i] = c
+	}
+	if name, ok := commonHeaders[string(b)]; ok {
+		return name
+	}
+	return string(b)
 }
 
 // firstValues returns the first value of each query parameter.
