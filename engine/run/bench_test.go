@@ -68,21 +68,10 @@ func benchFanout(b *testing.B, dsn string) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	start := time.Now()
-	var wg sync.WaitGroup
-	var next atomic.Int64
-	for range 128 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for next.Add(1) <= int64(events) {
-				if _, err := e.Dispatch(ctx, &engine.Event{Type: "bench", Body: map[string]any{"n": 1}}, []run.Target{tg}); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	dispatchAll(b, 128, events, func() error {
+		_, err := e.Dispatch(ctx, &engine.Event{Type: "bench", Body: map[string]any{"n": 1}}, []run.Target{tg})
+		return err
+	})
 	deadline := time.Now().Add(5 * time.Minute)
 	for cs.done.Load() < steps && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
@@ -119,4 +108,23 @@ func startBenchEngine(b *testing.B, st store.Store, reg *engine.Registry, yaml s
 		b.Fatal(err)
 	}
 	return e, tg, ctx
+}
+
+// dispatchAll calls dispatch n times from the given number of goroutines
+// and returns when all calls have; the first error fails b and stops the
+// goroutine that met it.
+func dispatchAll(b *testing.B, goroutines, n int, dispatch func() error) {
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for range goroutines {
+		wg.Go(func() {
+			for next.Add(1) <= int64(n) {
+				if err := dispatch(); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

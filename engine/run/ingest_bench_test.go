@@ -4,8 +4,6 @@ import (
 	"context"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -57,28 +55,16 @@ func BenchmarkEngineIngest(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	start, cpu0 := time.Now(), processCPU()
-	var wg sync.WaitGroup
-	var next atomic.Int64
-	for range 64 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for next.Add(1) <= int64(b.N) {
-				body, err := engine.DecodeJSONValue(ingestBody)
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				ev := &engine.Event{Type: "webhook", Method: "POST", Path: "bench", Body: body, Raw: ingestBody, BodyIsRaw: true,
-					Headers: map[string]string{"content-type": "application/json", "x-signature": "0123456789abcdef"}}
-				if _, err := e.Dispatch(ctx, ev, []run.Target{tg}); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	dispatchAll(b, 64, b.N, func() error {
+		body, err := engine.DecodeJSONValue(ingestBody)
+		if err != nil {
+			return err
+		}
+		ev := &engine.Event{Type: "webhook", Method: "POST", Path: "bench", Body: body, Raw: ingestBody, BodyIsRaw: true,
+			Headers: map[string]string{"content-type": "application/json", "x-signature": "0123456789abcdef"}}
+		_, err = e.Dispatch(ctx, ev, []run.Target{tg})
+		return err
+	})
 	elapsed, cpu := time.Since(start), processCPU()-cpu0
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "events/s")
