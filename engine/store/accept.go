@@ -379,16 +379,12 @@ func (plan *acceptPlan) insertEvents(tx *gorm.DB, ps *sqliteStmts) ([]storedEven
 		ctx := rowCtx(tx)
 		for _, ep := range todo {
 			ev := ep.p.Event
-			res, err := st.ExecContext(ctx, ev.ID, ev.Type, ev.Method, ev.Path, ep.headers, ep.query, ep.body,
+			ok, err := insertedRow(ctx, st, ev.ID, ev.Type, ev.Method, ev.Path, ep.headers, ep.query, ep.body,
 				rawBytes(ev.Raw), micros(ev.ReceivedAt), nullString(ev.DedupeKey), flag(ep.bodyInRaw))
 			if err != nil {
 				return nil, fmt.Errorf("insert events: %w", err)
 			}
-			if n, err := res.RowsAffected(); err != nil {
-				return nil, fmt.Errorf("insert events: %w", err)
-			} else if n > 0 {
-				inserted[ev.ID] = true
-			}
+			inserted[ev.ID] = ok
 		}
 		return plan.resolveEvents(tx, inserted)
 	}
@@ -411,6 +407,17 @@ func (plan *acceptPlan) insertEvents(tx *gorm.DB, ps *sqliteStmts) ([]storedEven
 		return nil, fmt.Errorf("insert events: %w", err)
 	}
 	return plan.resolveEvents(tx, inserted)
+}
+
+// insertedRow runs a prepared INSERT … ON CONFLICT DO NOTHING and reports
+// whether it inserted its row.
+func insertedRow(ctx context.Context, st *sql.Stmt, args ...any) (bool, error) {
+	res, err := st.ExecContext(ctx, args...)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
 }
 
 // resolveEvents finds, for each event that was not inserted, the stored
@@ -487,20 +494,12 @@ func (plan *acceptPlan) insertRuns(tx *gorm.DB, stmts *sqliteStmts, runs []*runP
 		ctx := rowCtx(tx)
 		for _, p := range ps {
 			rc := p.r.rc
-			failed := 0
-			if p.r.status == StatusFailed {
-				failed = 1
-			}
-			res, err := st.ExecContext(ctx, rc.ID, p.e.p.Event.ID, rc.Workflow, rc.Version, p.r.status, p.r.pending,
-				p.r.onError, rc.ReplayOf, rc.Error, failed, plan.now, p.r.started, p.r.finished, p.r.compact)
+			ok, err := insertedRow(ctx, st, rc.ID, p.e.p.Event.ID, rc.Workflow, rc.Version, p.r.status, p.r.pending,
+				p.r.onError, rc.ReplayOf, rc.Error, flag(p.r.status == StatusFailed), plan.now, p.r.started, p.r.finished, p.r.compact)
 			if err != nil {
 				return nil, fmt.Errorf("insert runs: %w", err)
 			}
-			if n, err := res.RowsAffected(); err != nil {
-				return nil, fmt.Errorf("insert runs: %w", err)
-			} else if n > 0 {
-				created[rc.ID] = true
-			}
+			created[rc.ID] = ok
 		}
 		return created, nil
 	}
@@ -508,12 +507,8 @@ func (plan *acceptPlan) insertRuns(tx *gorm.DB, stmts *sqliteStmts, runs []*runP
 		q := newQuery(`INSERT INTO runs (id, event_id, workflow, version, status, pending, on_error, replay_of, error, failed, created_at, started_at, finished_at, steps) VALUES `)
 		for _, p := range part {
 			rc := p.r.rc
-			failed := 0
-			if p.r.status == StatusFailed {
-				failed = 1
-			}
 			q.row(rc.ID, p.e.p.Event.ID, rc.Workflow, rc.Version, p.r.status, p.r.pending,
-				p.r.onError, rc.ReplayOf, rc.Error, failed, plan.now, p.r.started, p.r.finished, p.r.compact)
+				p.r.onError, rc.ReplayOf, rc.Error, flag(p.r.status == StatusFailed), plan.now, p.r.started, p.r.finished, p.r.compact)
 		}
 		q.sql(` ON CONFLICT DO NOTHING RETURNING id`)
 		return q.scanAll(tx, func(rows *sql.Rows) error {
