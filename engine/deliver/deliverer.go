@@ -130,11 +130,11 @@ func (d *Deliverer) workLoop(ctx context.Context) {
 // retried on the schedule like any other (while sub is active).
 func (d *Deliverer) Test(ctx context.Context, sub *store.Subscription, ev *engine.Event) (string, store.DeliveryResult, error) {
 	now := d.cfg.Now()
-	if ev.ID == "" {
-		ev.ID = newID()
-	}
 	if ev.ReceivedAt.IsZero() {
 		ev.ReceivedAt = now.UTC()
+	}
+	if ev.ID == "" {
+		ev.ID = engine.NewID(ev.ReceivedAt)
 	}
 	id := newID()
 	_, err := d.cfg.Store.Accept(ctx, store.AcceptParams{

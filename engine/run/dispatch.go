@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/hookflow/hookflow/engine"
 	"github.com/hookflow/hookflow/engine/expr"
 	"github.com/hookflow/hookflow/engine/store"
@@ -36,11 +35,11 @@ func (e *Engine) Dispatch(ctx context.Context, ev *engine.Event, targets []Targe
 // DispatchWith is Dispatch that also stores the event's subscription
 // deliveries in the same transaction (none when the event is a duplicate).
 func (e *Engine) DispatchWith(ctx context.Context, ev *engine.Event, targets []Target, deliveries []store.DeliveryCreate) (engine.AcceptResult, error) {
-	if ev.ID == "" {
-		ev.ID = newID()
-	}
 	if ev.ReceivedAt.IsZero() {
 		ev.ReceivedAt = e.cfg.Now().UTC()
+	}
+	if ev.ID == "" {
+		ev.ID = engine.NewID(ev.ReceivedAt)
 	}
 	item := store.EventWithRuns{Event: ev, Deliveries: deliveries}
 	for _, t := range targets {
@@ -110,7 +109,8 @@ func (e *Engine) Replay(ctx context.Context, ev *engine.Event, t Target, replayO
 // could run before the commit already done (runInline).
 func (e *Engine) newRun(ctx context.Context, t Target, ev *engine.Event) store.RunCreate {
 	w := t.Workflow
-	rc := store.RunCreate{ID: newID(), Workflow: w.Name, Version: t.Version, Status: store.StatusQueued}
+	now := e.cfg.Now()
+	rc := store.RunCreate{ID: engine.NewID(now), CreatedAt: now, Workflow: w.Name, Version: t.Version, Status: store.StatusQueued}
 	if w.If == nil && len(w.VarNames) > 0 {
 		// Fix the run's vars now, before its steps start in parallel; an
 		// error shows again, with the step, when a step reads them.
@@ -221,13 +221,4 @@ func (e *Engine) commitAccepts(ctx context.Context, batch []*acceptReq) {
 		e.enqueue(res[i].Jobs)
 		r.done <- acceptResp{res: res[i]}
 	}
-}
-
-// newID returns a time-ordered unique id.
-func newID() string {
-	id, err := uuid.NewV7()
-	if err != nil {
-		return uuid.NewString()
-	}
-	return id.String()
 }

@@ -61,6 +61,7 @@ type eventPlan struct {
 // runPlan is one run with its steps, statuses decided.
 type runPlan struct {
 	rc       *RunCreate
+	created  int64 // micros
 	status   string
 	pending  int
 	onError  int
@@ -141,7 +142,10 @@ func encodeMap(m map[string]string) (any, error) {
 
 // planRun decides the initial state of a run and its steps.
 func planRun(rc *RunCreate, plan *acceptPlan) (runPlan, error) {
-	rp := runPlan{rc: rc, status: rc.Status}
+	rp := runPlan{rc: rc, status: rc.Status, created: plan.now}
+	if !rc.CreatedAt.IsZero() {
+		rp.created = micros(rc.CreatedAt)
+	}
 	switch rc.Status {
 	case StatusSkipped:
 		rp.finished = plan.now
@@ -495,7 +499,7 @@ func (plan *acceptPlan) insertRuns(tx *gorm.DB, stmts *sqliteStmts, runs []*runP
 		for _, p := range ps {
 			rc := p.r.rc
 			ok, err := insertedRow(ctx, st, rc.ID, p.e.p.Event.ID, rc.Workflow, rc.Version, p.r.status, p.r.pending,
-				p.r.onError, rc.ReplayOf, rc.Error, flag(p.r.status == StatusFailed), plan.now, p.r.started, p.r.finished, p.r.compact)
+				p.r.onError, rc.ReplayOf, rc.Error, flag(p.r.status == StatusFailed), p.r.created, p.r.started, p.r.finished, p.r.compact)
 			if err != nil {
 				return nil, fmt.Errorf("insert runs: %w", err)
 			}
@@ -508,7 +512,7 @@ func (plan *acceptPlan) insertRuns(tx *gorm.DB, stmts *sqliteStmts, runs []*runP
 		for _, p := range part {
 			rc := p.r.rc
 			q.row(rc.ID, p.e.p.Event.ID, rc.Workflow, rc.Version, p.r.status, p.r.pending,
-				p.r.onError, rc.ReplayOf, rc.Error, flag(p.r.status == StatusFailed), plan.now, p.r.started, p.r.finished, p.r.compact)
+				p.r.onError, rc.ReplayOf, rc.Error, flag(p.r.status == StatusFailed), p.r.created, p.r.started, p.r.finished, p.r.compact)
 		}
 		q.sql(` ON CONFLICT DO NOTHING RETURNING id`)
 		return q.scanAll(tx, func(rows *sql.Rows) error {

@@ -7,25 +7,26 @@ import (
 	"github.com/hookflow/hookflow/engine"
 )
 
-// EventList returns events newest first, without Raw.
+// EventList returns events newest first (by id, which sorts as ReceivedAt;
+// see Store), without Raw.
 func (s *gormStore) EventList(ctx context.Context, p EventListParams) ([]*engine.Event, string, error) {
 	limit := listLimit(p.Limit)
 	q := s.r.WithContext(ctx).Model(&eventRow{})
 	if p.Type != "" {
 		q = q.Where("type = ?", p.Type)
 	}
-	q, err := after(q, "received_at", p.Cursor)
+	q, err := beforeID(q, p.Cursor)
 	if err != nil {
 		return nil, "", fmt.Errorf("list events: %w", err)
 	}
 	var rows []eventRow
-	if err := q.Order("received_at DESC, id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+	if err := q.Order("id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
 		return nil, "", fmt.Errorf("list events: %w", err)
 	}
 	var next string
 	if len(rows) > limit {
 		rows = rows[:limit]
-		next = encodeCursor(rows[limit-1].ReceivedAt, rows[limit-1].ID)
+		next = idCursor(rows[limit-1].ID)
 	}
 	out := make([]*engine.Event, 0, len(rows))
 	for i := range rows {
@@ -42,7 +43,7 @@ func (s *gormStore) EventList(ctx context.Context, p EventListParams) ([]*engine
 // RunsOfEvent returns the runs of one event, oldest first.
 func (s *gormStore) RunsOfEvent(ctx context.Context, eventID string) ([]*Run, error) {
 	var rows []runRow
-	if err := s.r.WithContext(ctx).Where("event_id = ?", eventID).Order("created_at, id").Find(&rows).Error; err != nil {
+	if err := s.r.WithContext(ctx).Where("event_id = ?", eventID).Order("id").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list runs of event %s: %w", eventID, err)
 	}
 	out := make([]*Run, len(rows))

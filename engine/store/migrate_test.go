@@ -55,8 +55,26 @@ func TestMigrateFromVersion1(t *testing.T) {
 	if err != nil || len(jobs) != 1 || jobs[0].RunID != "r1" || jobs[0].StepID != "a" {
 		t.Fatalf("claim after migration: %+v, %v", jobs, err)
 	}
-	var kind string
-	if err := s.(*gormStore).r.Raw(`SELECT sql FROM sqlite_master WHERE name = 'steps'`).Scan(&kind).Error; err != nil || !strings.Contains(kind, "WITHOUT ROWID") {
-		t.Fatalf("steps table after migration: %q, %v", kind, err)
+	runs, _, err := s.RunList(ctx, RunListParams{Workflow: "wf"})
+	if err != nil || len(runs) != 1 || runs[0].ID != "r1" || runs[0].EventID != "e1" {
+		t.Fatalf("runs after migration: %+v, %v", runs, err)
+	}
+	db2 := s.(*gormStore).r
+	for _, table := range []string{"steps", "runs"} {
+		var kind string
+		if err := db2.Raw(`SELECT sql FROM sqlite_master WHERE name = ?`, table).Scan(&kind).Error; err != nil || !strings.Contains(kind, "WITHOUT ROWID") {
+			t.Fatalf("%s table after migration: %q, %v", table, kind, err)
+		}
+	}
+	var indexes []string
+	if err := db2.Raw(`SELECT name || ' ' || sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('events', 'runs') AND sql IS NOT NULL ORDER BY name`).Scan(&indexes).Error; err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"events_dedupe CREATE UNIQUE INDEX events_dedupe ON events (dedupe_key) WHERE dedupe_key IS NOT NULL",
+		"runs_workflow CREATE INDEX runs_workflow ON runs (workflow, id)",
+	}
+	if strings.Join(indexes, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("indexes of events and runs after migration:\n%s\nwant:\n%s", strings.Join(indexes, "\n"), strings.Join(want, "\n"))
 	}
 }

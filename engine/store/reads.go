@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/google/uuid"
 	"gorm.io/gorm"
 
 	"github.com/hookflow/hookflow/engine"
@@ -36,8 +38,10 @@ func (s *gormStore) RunGet(ctx context.Context, id string) (*Run, error) {
 	return row.run(), nil
 }
 
-// RunList returns runs newest first (by creation time, then id). Since is
-// inclusive and Until exclusive. The cursor is opaque to callers.
+// RunList returns runs newest first: by id, which sorts as creation time
+// (see Store). Since is inclusive and Until exclusive; the ids' time
+// prefix finds the range, and created_at decides it. The cursor is opaque
+// to callers.
 func (s *gormStore) RunList(ctx context.Context, p RunListParams) ([]*Run, string, error) {
 	limit := listLimit(p.Limit)
 	q := s.r.WithContext(ctx).Model(&runRow{})
@@ -48,30 +52,51 @@ func (s *gormStore) RunList(ctx context.Context, p RunListParams) ([]*Run, strin
 		q = q.Where("status = ?", p.Status)
 	}
 	if !p.Since.IsZero() {
-		q = q.Where("created_at >= ?", micros(p.Since))
+		q = q.Where("id >= ? AND created_at >= ?", engine.IDFloor(p.Since), micros(p.Since))
 	}
 	if !p.Until.IsZero() {
-		q = q.Where("created_at < ?", micros(p.Until))
+		q = q.Where("id < ? AND created_at < ?", engine.IDFloor(p.Until.Add(time.Millisecond)), micros(p.Until))
 	}
-	q, err := after(q, "created_at", p.Cursor)
+	q, err := beforeID(q, p.Cursor)
 	if err != nil {
 		return nil, "", fmt.Errorf("list runs: %w", err)
 	}
 	var rows []runRow
-	if err := q.Order("created_at DESC, id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+	if err := q.Order("id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
 		return nil, "", fmt.Errorf("list runs: %w", err)
 	}
 	var next string
 	if len(rows) > limit {
 		rows = rows[:limit]
-		last := rows[limit-1]
-		next = encodeCursor(last.CreatedAt, last.ID)
+		next = idCursor(rows[limit-1].ID)
 	}
 	out := make([]*Run, len(rows))
 	for i := range rows {
 		out[i] = rows[i].run()
 	}
 	return out, next, nil
+}
+
+// beforeID narrows a list ordered by id descending to the rows past
+// cursor (idCursor); "" is the first page.
+func beforeID(q *gorm.DB, cursor string) (*gorm.DB, error) {
+	if cursor == "" {
+		return q, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil {
+		return nil, fmt.Errorf("bad cursor: %w", err)
+	}
+	if err := uuid.Validate(string(b)); err != nil {
+		return nil, fmt.Errorf("bad cursor: %w", err)
+	}
+	return q.Where("id < ?", string(b)), nil
+}
+
+// idCursor names the position after the row with this id in a list
+// ordered by id descending.
+func idCursor(id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(id))
 }
 
 // after narrows a newest-first list to the rows past cursor, ordered by

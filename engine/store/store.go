@@ -43,6 +43,14 @@ const (
 
 // Store is hookflow's durable state. Every method is safe for concurrent
 // use. Methods that take a slice do all their work in one transaction.
+//
+// Event and run ids are engine.NewID of the event's ReceivedAt and the
+// run's CreatedAt: UUIDv7s that sort as those times do. Lists of events
+// and runs are ordered by id, and time ranges (RunList's Since and Until,
+// Prune's Before) are found by the ids' time prefix, so that neither table
+// needs an index on its time column, which every Accept would write. A
+// record whose id does not carry its time is stored, but those lists and
+// ranges may place it wrongly.
 type Store interface {
 	// Accept stores events and the runs they start, each event with its
 	// runs in the same transaction as the rest of the batch. An event whose
@@ -156,9 +164,12 @@ type EventWithRuns struct {
 
 // RunCreate describes a new run and all its steps.
 type RunCreate struct {
-	ID       string
-	Workflow string
-	Version  int
+	// ID is engine.NewID(CreatedAt), as for events (see Store).
+	ID string
+	// CreatedAt is when the run was made; zero is the Accept's Now.
+	CreatedAt time.Time
+	Workflow  string
+	Version   int
 	// Status is StatusQueued, StatusSkipped when the filter said no, or
 	// StatusFailed when the filter could not be evaluated (then Steps is
 	// empty and the run is finished at once, with Error).

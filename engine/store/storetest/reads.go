@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"reflect"
 	"testing"
@@ -32,13 +33,18 @@ func testRunList(t *testing.T, s store.Store) {
 		if i%2 == 1 {
 			wf, status = "odd", store.StatusSkipped
 		}
-		rc := store.RunCreate{ID: newID(), Workflow: wf, Version: 1, Status: status, Steps: steps("a")}
+		// Two runs share each time, to exercise the cursor's tie-break.
+		// The runs were made before the Accept that stores them.
+		made := at(time.Duration(i/2) * time.Second)
+		rc := store.RunCreate{ID: engine.NewID(made), CreatedAt: made, Workflow: wf, Version: 1, Status: status, Steps: steps("a")}
 		if status == store.StatusSkipped {
 			rc.Steps = nil
 		}
-		// Two runs share each time, to exercise the cursor's tie-break.
-		_, err := s.Accept(ctx, store.AcceptParams{Events: []store.EventWithRuns{{Event: ev, Runs: []store.RunCreate{rc}}}, Now: at(time.Duration(i/2) * time.Second)})
+		_, err := s.Accept(ctx, store.AcceptParams{Events: []store.EventWithRuns{{Event: ev, Runs: []store.RunCreate{rc}}}, Now: made.Add(5 * time.Millisecond)})
 		must(t, err, "Accept")
+		if got := runOf(t, s, rc.ID).CreatedAt; !got.Equal(made) {
+			t.Fatalf("run created at %v, want its CreatedAt %v", got, made)
+		}
 		all = append([]string{rc.ID}, all...)
 	}
 	list := func(p store.RunListParams) []string {
@@ -72,8 +78,12 @@ func testRunList(t *testing.T, s store.Store) {
 			t.Fatalf("RunList(%+v) = %d runs, want %d", tc.p, len(got), tc.want)
 		}
 	}
-	if _, _, err := s.RunList(ctx, store.RunListParams{Cursor: "!!"}); err == nil {
-		t.Fatal("RunList accepted a bad cursor")
+	// "!!" is not base64; the other is a cursor of the (created_at, id)
+	// kind that lists had before they were ordered by id.
+	for _, bad := range []string{"!!", base64.RawURLEncoding.EncodeToString([]byte("1740830400000000/" + all[0]))} {
+		if _, _, err := s.RunList(ctx, store.RunListParams{Cursor: bad}); err == nil {
+			t.Fatalf("RunList accepted the bad cursor %q", bad)
+		}
 	}
 }
 

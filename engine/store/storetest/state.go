@@ -175,7 +175,7 @@ func testPrune(t *testing.T, s store.Store) {
 	jobs := claim(t, s, "w", 10, at(time.Second))
 	complete(t, s, "w", at(time.Second), outcome(jobs[0], store.StatusSucceeded, at(time.Second)))
 	running := acceptRun(t, s, at(0), "", "a") // not finished: kept
-	lonely := &engine.Event{ID: newID(), Type: "x", ReceivedAt: at(0)}
+	lonely := &engine.Event{ID: engine.NewID(at(0)), Type: "x", ReceivedAt: at(0)}
 	if _, err := s.Accept(ctx, store.AcceptParams{Events: []store.EventWithRuns{{Event: lonely}}, Now: at(0)}); err != nil {
 		t.Fatal(err)
 	}

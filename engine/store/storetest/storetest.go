@@ -58,7 +58,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 // at returns t0 plus d.
 func at(d time.Duration) time.Time { return t0().Add(d) }
 
-// newID returns a fresh UUIDv7, as the engine uses.
+// newID returns a fresh UUIDv7 for records whose ids need not carry a
+// given time; events and runs use engine.NewID of their time.
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
 // steps builds a run's steps from specs: "b:a,c" is step b needing a and
@@ -82,7 +83,7 @@ func steps(specs ...string) []store.StepCreate {
 
 // newEvent returns an event received at now.
 func newEvent(now time.Time) *engine.Event {
-	return &engine.Event{ID: newID(), Type: "webhook", Method: "POST", Path: "test", ReceivedAt: now}
+	return &engine.Event{ID: engine.NewID(now), Type: "webhook", Method: "POST", Path: "test", ReceivedAt: now}
 }
 
 // fixture is one accepted run.
@@ -97,7 +98,7 @@ type fixture struct {
 func acceptRun(t *testing.T, s store.Store, now time.Time, owner string, specs ...string) fixture {
 	t.Helper()
 	ev := newEvent(now)
-	rc := store.RunCreate{ID: newID(), Workflow: "wf", Version: 1, Status: store.StatusQueued, Steps: steps(specs...)}
+	rc := store.RunCreate{ID: engine.NewID(now), Workflow: "wf", Version: 1, Status: store.StatusQueued, Steps: steps(specs...)}
 	res, err := s.Accept(context.Background(), store.AcceptParams{
 		Events: []store.EventWithRuns{{Event: ev, Runs: []store.RunCreate{rc}}},
 		Owner:  owner, Lease: 30 * time.Second, Now: now,
