@@ -45,6 +45,11 @@ func (e *Engine) DispatchWith(ctx context.Context, ev *engine.Event, targets []T
 	for _, t := range targets {
 		item.Runs = append(item.Runs, e.newRun(ctx, t, ev))
 	}
+	// Checked and encoded here, beside the other callers, rather than in
+	// the commit, which serves one batch at a time.
+	if err := item.Prepare(e.cfg.Owner, e.cfg.Now()); err != nil {
+		return engine.AcceptResult{}, fmt.Errorf("accept event: %w", err)
+	}
 	req := &acceptReq{item: item, done: make(chan acceptResp, 1)}
 	// Cached before the commit: the commit hands the first steps to the
 	// workers at once, and they must not read the event back. Runs whose

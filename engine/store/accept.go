@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -84,46 +85,89 @@ type stepPlan struct {
 	output     any       // done.Output encoded
 }
 
-// planAccept checks and encodes the batch.
+// planAccept checks and encodes the batch. Events prepared for this
+// Owner (EventWithRuns.Prepare) keep their plan.
 func planAccept(p AcceptParams, now time.Time) (*acceptPlan, error) {
 	plan := &acceptPlan{owner: p.Owner, now: micros(now), until: micros(now.Add(leaseOr(p.Lease)))}
 	firstByKey := map[string]int{}
 	for i := range p.Events {
 		ew := &p.Events[i]
-		ev := ew.Event
-		if ev == nil || ev.ID == "" || ev.ReceivedAt.IsZero() {
+		if ev := ew.Event; ev == nil || ev.ID == "" || ev.ReceivedAt.IsZero() {
 			return nil, fmt.Errorf("event %d: ID and ReceivedAt must be set", i)
 		}
-		ep := eventPlan{p: ew, firstDup: -1}
-		if ev.DedupeKey != "" {
-			if j, ok := firstByKey[ev.DedupeKey]; ok {
+		var ep eventPlan
+		if pre := ew.prepared; pre != nil && pre.owner == p.Owner {
+			ep = pre.plan
+		} else {
+			var err error
+			if ep, err = planEvent(ew, p.Owner, plan.now); err != nil {
+				return nil, err
+			}
+		}
+		ep.p, ep.firstDup = ew, -1
+		if key := ew.Event.DedupeKey; key != "" {
+			if j, ok := firstByKey[key]; ok {
 				ep.firstDup = j
 			} else {
-				firstByKey[ev.DedupeKey] = i
+				firstByKey[key] = i
 			}
-		}
-		var err error
-		if ep.headers, err = encodeMap(ev.Headers); err != nil {
-			return nil, fmt.Errorf("event %s: encode headers: %w", ev.ID, err)
-		}
-		if ep.query, err = encodeMap(ev.Query); err != nil {
-			return nil, fmt.Errorf("event %s: encode query: %w", ev.ID, err)
-		}
-		if ep.bodyInRaw = ev.BodyIsRaw && ev.Raw != nil; !ep.bodyInRaw {
-			if ep.body, err = encodeJSON(ev.Body); err != nil {
-				return nil, fmt.Errorf("event %s: encode body: %w", ev.ID, err)
-			}
-		}
-		for j := range ew.Runs {
-			rp, err := planRun(&ew.Runs[j], plan)
-			if err != nil {
-				return nil, fmt.Errorf("event %s: run %s: %w", ev.ID, ew.Runs[j].ID, err)
-			}
-			ep.runs = append(ep.runs, rp)
 		}
 		plan.events = append(plan.events, ep)
 	}
 	return plan, nil
+}
+
+// preparedEvent is the plan of an event made by Prepare.
+type preparedEvent struct {
+	owner string
+	plan  eventPlan
+}
+
+// Prepare does the part of Accept that depends only on ew: it checks the
+// event and its runs and encodes their JSON. Accept runs in the one
+// transaction the batch shares, one batch at a time, so callers that
+// prepare their events first, in parallel, keep that work off its path.
+// owner must be the Owner of that Accept (otherwise Accept plans ew
+// again), and runs that start or finish at Accept are stamped with now
+// rather than with the Accept's Now. ew must not change afterwards.
+func (ew *EventWithRuns) Prepare(owner string, now time.Time) error {
+	ew.prepared = nil
+	ep, err := planEvent(ew, owner, micros(now))
+	if err != nil {
+		return err
+	}
+	ew.prepared = &preparedEvent{owner: owner, plan: ep}
+	return nil
+}
+
+// planEvent checks and encodes one event and its runs; owner leases the
+// runs' ready steps, and now stamps the runs that start or finish.
+func planEvent(ew *EventWithRuns, owner string, now int64) (eventPlan, error) {
+	ev := ew.Event
+	if ev == nil || ev.ID == "" || ev.ReceivedAt.IsZero() {
+		return eventPlan{}, errors.New("event: ID and ReceivedAt must be set")
+	}
+	ep := eventPlan{p: ew, firstDup: -1}
+	var err error
+	if ep.headers, err = encodeMap(ev.Headers); err != nil {
+		return ep, fmt.Errorf("event %s: encode headers: %w", ev.ID, err)
+	}
+	if ep.query, err = encodeMap(ev.Query); err != nil {
+		return ep, fmt.Errorf("event %s: encode query: %w", ev.ID, err)
+	}
+	if ep.bodyInRaw = ev.BodyIsRaw && ev.Raw != nil; !ep.bodyInRaw {
+		if ep.body, err = encodeJSON(ev.Body); err != nil {
+			return ep, fmt.Errorf("event %s: encode body: %w", ev.ID, err)
+		}
+	}
+	for j := range ew.Runs {
+		rp, err := planRun(&ew.Runs[j], owner, now)
+		if err != nil {
+			return ep, fmt.Errorf("event %s: run %s: %w", ev.ID, ew.Runs[j].ID, err)
+		}
+		ep.runs = append(ep.runs, rp)
+	}
+	return ep, nil
 }
 
 // encodeMap encodes a header or query map as json.Marshal would (keys
@@ -141,17 +185,17 @@ func encodeMap(m map[string]string) (any, error) {
 }
 
 // planRun decides the initial state of a run and its steps.
-func planRun(rc *RunCreate, plan *acceptPlan) (runPlan, error) {
-	rp := runPlan{rc: rc, status: rc.Status, created: plan.now}
+func planRun(rc *RunCreate, owner string, now int64) (runPlan, error) {
+	rp := runPlan{rc: rc, status: rc.Status, created: now}
 	if !rc.CreatedAt.IsZero() {
 		rp.created = micros(rc.CreatedAt)
 	}
 	switch rc.Status {
 	case StatusSkipped:
-		rp.finished = plan.now
+		rp.finished = now
 		return rp, nil
 	case StatusFailed:
-		rp.started, rp.finished = plan.now, plan.now
+		rp.started, rp.finished = now, now
 		return rp, nil
 	case "", StatusQueued:
 		rp.status = StatusQueued
@@ -165,7 +209,7 @@ func planRun(rc *RunCreate, plan *acceptPlan) (runPlan, error) {
 	for _, st := range steps {
 		switch {
 		case st.done != nil:
-			rp.started = plan.now
+			rp.started = now
 		case st.phase == 0:
 			rp.pending++
 		default:
@@ -175,13 +219,13 @@ func planRun(rc *RunCreate, plan *acceptPlan) (runPlan, error) {
 	if rp.pending == 0 {
 		// Nothing left to do: the run succeeded, and on_error is not
 		// needed. Its steps are kept in its own row.
-		rp.status, rp.started, rp.finished = StatusSucceeded, plan.now, plan.now
+		rp.status, rp.started, rp.finished = StatusSucceeded, now, now
 		for i := range steps {
 			if steps[i].done == nil {
 				steps[i].status = StatusSkipped
 			}
 		}
-		rp.compact, err = plan.compactSteps(steps)
+		rp.compact, err = compactSteps(steps, now)
 		return rp, err
 	} else if rp.started != nil {
 		rp.status = StatusRunning
@@ -194,8 +238,8 @@ func planRun(rc *RunCreate, plan *acceptPlan) (runPlan, error) {
 		st.status = StatusWaiting
 		if st.phase == 0 && st.waiting == 0 {
 			st.status = StatusQueued
-			if plan.owner != "" {
-				st.status, rp.status, rp.started = StatusRunning, StatusRunning, plan.now
+			if owner != "" {
+				st.status, rp.status, rp.started = StatusRunning, StatusRunning, now
 			}
 		}
 	}
@@ -204,13 +248,13 @@ func planRun(rc *RunCreate, plan *acceptPlan) (runPlan, error) {
 }
 
 // compactSteps encodes the steps of a run finished at Accept for its row.
-func (plan *acceptPlan) compactSteps(steps []stepPlan) (any, error) {
+func compactSteps(steps []stepPlan, now int64) (any, error) {
 	if len(steps) == 0 {
 		return nil, nil
 	}
 	out := make([]compactStep, len(steps))
 	for i, st := range steps {
-		out[i] = compactStep{ID: st.id, Phase: st.phase, Status: st.status, Finished: plan.now}
+		out[i] = compactStep{ID: st.id, Phase: st.phase, Status: st.status, Finished: now}
 		if d := st.done; d != nil {
 			out[i].Attempts, out[i].Started, out[i].Finished = 1, micros(d.Started), micros(d.Finished)
 			if s, ok := st.output.(string); ok {

@@ -160,6 +160,8 @@ type EventWithRuns struct {
 	// Deliveries are the subscription deliveries of the event, stored in
 	// the same transaction (none for a duplicate).
 	Deliveries []DeliveryCreate
+
+	prepared *preparedEvent // set by Prepare
 }
 
 // RunCreate describes a new run and all its steps.

@@ -25,6 +25,7 @@ func acceptCases() []testCase {
 		{"EventRoundTrip", testEventRoundTrip},
 		{"EventBodyKeptInRaw", testBodyKeptInRaw},
 		{"AcceptRejectsBadGraph", testBadGraph},
+		{"PreparedEvents", testPrepared},
 	}
 }
 
@@ -241,5 +242,41 @@ func testBadGraph(t *testing.T, s store.Store) {
 		}
 		_, err = s.EventGet(context.Background(), ev.ID)
 		wantNotFound(t, "EventGet after a failed Accept", err)
+	}
+}
+
+// testPrepared accepts events prepared ahead (EventWithRuns.Prepare): one
+// for the Accept's owner keeps its plan and its time, one for another
+// owner is planned again, and dedupe still spans the batch.
+func testPrepared(t *testing.T, s store.Store) {
+	mine, stale, dup := keyedEvent("k", "wf"), keyedEvent("other", "wf"), keyedEvent("k", "wf")
+	mine.Runs[0].Steps = steps("a", "b:a")
+	must(t, mine.Prepare("me", t0()), "Prepare mine")
+	must(t, stale.Prepare("someone else", t0()), "Prepare stale")
+	must(t, dup.Prepare("me", t0()), "Prepare dup")
+	res, err := s.Accept(context.Background(), store.AcceptParams{
+		Events: []store.EventWithRuns{mine, stale, dup}, Owner: "me", Lease: time.Minute, Now: at(time.Second),
+	})
+	must(t, err, "Accept")
+	wantJobs(t, res[0].Jobs, "a")
+	wantJobs(t, res[1].Jobs, "a")
+	if !res[2].Duplicate || res[2].EventID != mine.Event.ID {
+		t.Fatalf("third = %+v, want a duplicate of the first", res[2])
+	}
+	for _, c := range []struct {
+		run     string
+		started time.Time
+	}{{mine.Runs[0].ID, t0()}, {stale.Runs[0].ID, at(time.Second)}} {
+		r := runOf(t, s, c.run)
+		if r.Status != store.StatusRunning || r.StartedAt == nil || !r.StartedAt.Equal(c.started) {
+			t.Errorf("run %s: %s, started %v; want running, started %v", c.run, r.Status, r.StartedAt, c.started)
+		}
+	}
+	wantStatuses(t, s, mine.Runs[0].ID, "a=running b=waiting")
+
+	bad := keyedEvent("bad", "wf")
+	bad.Runs[0].Steps = steps("a:nope")
+	if err := bad.Prepare("me", t0()); err == nil {
+		t.Fatal("Prepare accepted a step that needs a missing step")
 	}
 }
