@@ -15,8 +15,9 @@ import (
 const maxAcceptBatch = 256
 
 type acceptReq struct {
-	item store.EventWithRuns
-	done chan acceptResp
+	item   store.EventWithRuns
+	done   chan acceptResp
+	queued time.Time // when it was handed to the writer
 }
 
 type acceptResp struct {
@@ -50,7 +51,7 @@ func (e *Engine) DispatchWith(ctx context.Context, ev *engine.Event, targets []T
 	if err := item.Prepare(e.cfg.Owner, e.cfg.Now()); err != nil {
 		return engine.AcceptResult{}, fmt.Errorf("accept event: %w", err)
 	}
-	req := &acceptReq{item: item, done: make(chan acceptResp, 1)}
+	req := &acceptReq{item: item, done: make(chan acceptResp, 1), queued: time.Now()}
 	// Cached before the commit: the commit hands the first steps to the
 	// workers at once, and they must not read the event back. Runs whose
 	// steps all ran inline need no worker, and their events stay out.
@@ -90,7 +91,7 @@ func hasJobs(runs []store.RunCreate) bool {
 func (e *Engine) Replay(ctx context.Context, ev *engine.Event, t Target, replayOf string) (string, error) {
 	rc := e.newRun(ctx, t, ev)
 	rc.ReplayOf = replayOf
-	req := &acceptReq{item: store.EventWithRuns{Event: ev, Runs: []store.RunCreate{rc}}, done: make(chan acceptResp, 1)}
+	req := &acceptReq{item: store.EventWithRuns{Event: ev, Runs: []store.RunCreate{rc}}, done: make(chan acceptResp, 1), queued: time.Now()}
 	select {
 	case e.accepts <- req:
 	case <-ctx.Done():
@@ -178,7 +179,11 @@ func (e *Engine) baseEnv(w *workflow.Workflow, ev *engine.Event, runID string, v
 }
 
 // writeLoop is the group-commit writer: it takes every accept waiting (up
-// to maxAcceptBatch, gathering for BatchWindow) into one transaction.
+// to maxAcceptBatch, gathering until BatchWindow after the first was
+// queued) into one transaction. The window counts from the queueing, not
+// from the writer's turn: accepts that waited through the previous commit
+// go at once, with whatever else is waiting, and under load the writer
+// commits back to back instead of idling a window between batches.
 func (e *Engine) writeLoop(ctx context.Context) {
 	batch := make([]*acceptReq, 0, maxAcceptBatch)
 	for {
@@ -189,13 +194,17 @@ func (e *Engine) writeLoop(ctx context.Context) {
 		case r := <-e.accepts:
 			batch = append(batch, r)
 		}
-		batch = gather(e.accepts, batch, maxAcceptBatch, e.cfg.BatchWindow)
+		batch = gather(e.accepts, batch, maxAcceptBatch, e.cfg.BatchWindow-time.Since(batch[0].queued))
 		e.commitAccepts(ctx, batch)
 	}
 }
 
-// gather appends to batch whatever arrives on ch within window, up to max.
+// gather appends to batch whatever arrives on ch within window, up to max;
+// with no window left it takes only what is already waiting.
 func gather[T any](ch <-chan T, batch []T, max int, window time.Duration) []T {
+	if window <= 0 {
+		return drain(ch, batch, max)
+	}
 	timer := time.NewTimer(window)
 	defer timer.Stop()
 	for len(batch) < max {
@@ -203,6 +212,19 @@ func gather[T any](ch <-chan T, batch []T, max int, window time.Duration) []T {
 		case r := <-ch:
 			batch = append(batch, r)
 		case <-timer.C:
+			return batch
+		}
+	}
+	return batch
+}
+
+// drain appends to batch what is waiting on ch, up to max.
+func drain[T any](ch <-chan T, batch []T, max int) []T {
+	for len(batch) < max {
+		select {
+		case r := <-ch:
+			batch = append(batch, r)
+		default:
 			return batch
 		}
 	}
