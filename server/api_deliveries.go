@@ -82,7 +82,7 @@ func (a *App) listDeliveries(c *fiber.Ctx) error {
 	}
 	ds, next, err := a.store.DeliveryList(ctx, store.DeliveryListParams{SubscriptionID: sub.ID, Status: status, Limit: limit, Cursor: c.Query("cursor")})
 	if err != nil {
-		return apiError(c, fiber.StatusBadRequest, "cursor is not one this API gave")
+		return storeError(c, err)
 	}
 	items := make([]deliveryView, len(ds))
 	for i, d := range ds {

@@ -18,7 +18,7 @@ func (a *App) listEvents(c *fiber.Ctx) error {
 	}
 	evs, next, err := a.store.EventList(c.UserContext(), store.EventListParams{Type: c.Query("type"), Limit: limit, Cursor: c.Query("cursor")})
 	if err != nil {
-		return apiError(c, fiber.StatusBadRequest, "cursor is not one this API gave")
+		return storeError(c, err)
 	}
 	items := make([]fiber.Map, 0, len(evs))
 	for _, ev := range evs {

@@ -36,6 +36,9 @@ func storeError(c *fiber.Ctx, err error) error {
 	if errors.Is(err, store.ErrNotFound) {
 		return apiError(c, fiber.StatusNotFound, "not found")
 	}
+	if errors.Is(err, store.ErrBadCursor) {
+		return apiError(c, fiber.StatusBadRequest, "cursor is not one this API gave")
+	}
 	c.Set(fiber.HeaderRetryAfter, "5")
 	return apiError(c, fiber.StatusServiceUnavailable, "storage unavailable")
 }
@@ -63,9 +66,6 @@ func (a *App) listRuns(c *fiber.Ctx) error {
 	}
 	runs, next, err := a.store.RunList(c.UserContext(), p)
 	if err != nil {
-		if strings.Contains(err.Error(), "cursor") {
-			return apiError(c, fiber.StatusBadRequest, "cursor is not one this API gave")
-		}
 		return storeError(c, err)
 	}
 	if runs == nil {

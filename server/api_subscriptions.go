@@ -103,7 +103,7 @@ func (a *App) listSubscriptions(c *fiber.Ctx) error {
 	}
 	subs, next, err := a.store.SubscriptionList(c.UserContext(), p)
 	if err != nil {
-		return apiError(c, fiber.StatusBadRequest, "cursor is not one this API gave")
+		return storeError(c, err)
 	}
 	items := make([]subscriptionView, len(subs))
 	for i, sub := range subs {

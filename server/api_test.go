@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -149,6 +150,14 @@ func TestAPIRunsPaginationReplayCancel(t *testing.T) {
 	}
 	if len(seen) != 5 || seen[0] != runIDs[4] || seen[4] != runIDs[0] {
 		t.Fatalf("pages = %v, want the 5 runs newest first", seen)
+	}
+	// A cursor of the (created_at, id) kind that lists had before they
+	// were ordered by id.
+	old := base64.RawURLEncoding.EncodeToString([]byte("1740830400000000/" + runIDs[0]))
+	for _, path := range []string{"/runs?cursor=" + old, "/events?cursor=" + old, "/runs?cursor=%21%21"} {
+		if status, ans := app.api("GET", path, ""); status != http.StatusBadRequest || ans["error"] != "cursor is not one this API gave" {
+			t.Errorf("GET %s: %d %v, want 400", path, status, ans)
+		}
 	}
 	status, ans := app.api("GET", "/runs/"+runIDs[0], "")
 	steps, _ := ans["steps"].([]any)

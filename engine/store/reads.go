@@ -84,11 +84,8 @@ func beforeID(q *gorm.DB, cursor string) (*gorm.DB, error) {
 		return q, nil
 	}
 	b, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil {
-		return nil, fmt.Errorf("bad cursor: %w", err)
-	}
-	if err := uuid.Validate(string(b)); err != nil {
-		return nil, fmt.Errorf("bad cursor: %w", err)
+	if err != nil || uuid.Validate(string(b)) != nil {
+		return nil, ErrBadCursor
 	}
 	return q.Where("id < ?", string(b)), nil
 }
@@ -121,12 +118,12 @@ func encodeCursor(createdAt int64, id string) string {
 func decodeCursor(c string) (int64, string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil {
-		return 0, "", fmt.Errorf("bad cursor: %w", err)
+		return 0, "", ErrBadCursor
 	}
 	at, id, ok := strings.Cut(string(b), "/")
 	n, err := strconv.ParseInt(at, 10, 64)
 	if !ok || err != nil {
-		return 0, "", errors.New("bad cursor")
+		return 0, "", ErrBadCursor
 	}
 	return n, id, nil
 }

@@ -30,6 +30,10 @@ import (
 // ErrNotFound is returned (wrapped) when a looked-up row does not exist.
 var ErrNotFound = errors.New("not found")
 
+// ErrBadCursor is returned (wrapped) when a list's cursor is not one the
+// list gave.
+var ErrBadCursor = errors.New("bad cursor")
+
 // Run statuses. A step's status is one of these too, or StatusWaiting.
 const (
 	StatusWaiting   = "waiting" // a step whose needs are not all finished

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"reflect"
 	"testing"
@@ -81,8 +82,11 @@ func testRunList(t *testing.T, s store.Store) {
 	// "!!" is not base64; the other is a cursor of the (created_at, id)
 	// kind that lists had before they were ordered by id.
 	for _, bad := range []string{"!!", base64.RawURLEncoding.EncodeToString([]byte("1740830400000000/" + all[0]))} {
-		if _, _, err := s.RunList(ctx, store.RunListParams{Cursor: bad}); err == nil {
-			t.Fatalf("RunList accepted the bad cursor %q", bad)
+		if _, _, err := s.RunList(ctx, store.RunListParams{Cursor: bad}); !errors.Is(err, store.ErrBadCursor) {
+			t.Fatalf("RunList with the bad cursor %q: %v, want ErrBadCursor", bad, err)
+		}
+		if _, _, err := s.EventList(ctx, store.EventListParams{Cursor: bad}); !errors.Is(err, store.ErrBadCursor) {
+			t.Fatalf("EventList with the bad cursor %q: %v, want ErrBadCursor", bad, err)
 		}
 	}
 }
