@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"slices"
 	"strings"
+	"syscall"
 )
 
 // Round is one round of one scenario: each server measured once, in
@@ -60,12 +62,25 @@ func (r *runner) round(ctx context.Context, scenario string, n int) *Round {
 	return rd
 }
 
-// measure measures one server once on scenario in round n.
+// measure measures one server once on scenario in round n, in a fresh
+// directory. Each measurement writes hundreds of MiB to its database, and
+// the kernel writes dirty pages back whenever it sees fit: so the disks
+// are synced before the server starts, and the directory is removed once
+// it stops (unless -keep), so that no measurement pays for an earlier
+// one's writeback.
 func (r *runner) measure(ctx context.Context, scenario, name string, n int) (*Side, error) {
-	if scenario == "fanout" {
-		return r.fanout(ctx, name, n)
+	dir, err := r.dir(fmt.Sprintf("%s-%s-%d", scenario, name, n))
+	if err != nil {
+		return nil, err
 	}
-	return r.ingest(ctx, name, n)
+	if !r.opt.Keep {
+		defer os.RemoveAll(dir)
+	}
+	syscall.Sync()
+	if scenario == "fanout" {
+		return r.fanout(ctx, name, n, dir)
+	}
+	return r.ingest(ctx, name, n, dir)
 }
 
 // roundOrder is the order of the servers in round n (from 1): as given in

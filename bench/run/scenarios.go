@@ -61,13 +61,9 @@ type FanoutDone struct {
 	Complete     bool             `json:"complete"`
 }
 
-// ingest measures one server on the ingest scenario in round n.
-func (r *runner) ingest(ctx context.Context, name string, n int) (*Side, error) {
+// ingest measures one server on the ingest scenario in round n, in dir.
+func (r *runner) ingest(ctx context.Context, name string, n int, dir string) (*Side, error) {
 	r.logf("ingest: %s%s, %d connections, %s", name, r.roundTag(n), r.opt.IngestConns, r.opt.Duration)
-	dir, err := r.dir(fmt.Sprintf("ingest-%s-%d", name, n))
-	if err != nil {
-		return nil, err
-	}
 	srv, err := r.startServer(ctx, name, "ingest", dir, "")
 	if err != nil {
 		return nil, err
@@ -95,14 +91,10 @@ func (r *runner) ingest(ctx context.Context, name string, n int) (*Side, error) 
 	return s, err
 }
 
-// fanout measures one server on the fan-out scenario in round n, with
-// its own counting receiver.
-func (r *runner) fanout(ctx context.Context, name string, n int) (*Side, error) {
+// fanout measures one server on the fan-out scenario in round n, in dir,
+// with its own counting receiver.
+func (r *runner) fanout(ctx context.Context, name string, n int, dir string) (*Side, error) {
 	r.logf("fanout: %s%s, %d connections, %s", name, r.roundTag(n), r.opt.FanoutConns, r.opt.Duration)
-	dir, err := r.dir(fmt.Sprintf("fanout-%s-%d", name, n))
-	if err != nil {
-		return nil, err
-	}
 	secret := r.opt.Secret
 	if name == baselineName && !r.opt.BaselineSign {
 		secret = ""
