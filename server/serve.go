@@ -17,6 +17,7 @@ func cmdServe(io IO, args []string) int {
 		return code
 	}
 	tuneGC(io.Environ)
+	tuneProcs(io.Environ)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	app, err := newApp(ctx, cfg, io)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"runtime"
 	"runtime/debug"
 	"testing"
 )
@@ -16,5 +17,16 @@ func TestTuneGC(t *testing.T) {
 	}
 	if got := debug.SetGCPercent(100); got != defaultGCPercent {
 		t.Errorf("the runtime's percent is %d after tuneGC, want %d", got, defaultGCPercent)
+	}
+}
+
+func TestTuneProcs(t *testing.T) {
+	prev := runtime.GOMAXPROCS(2)
+	t.Cleanup(func() { runtime.GOMAXPROCS(prev) })
+	if got := tuneProcs([]string{"GOMAXPROCS=2"}); got != 2 || runtime.GOMAXPROCS(0) != 2 {
+		t.Errorf("with GOMAXPROCS set, tuneProcs = %d (runtime %d), want 2 left alone", got, runtime.GOMAXPROCS(0))
+	}
+	if got := tuneProcs(nil); got != 3 || runtime.GOMAXPROCS(0) != 3 {
+		t.Errorf("without GOMAXPROCS, tuneProcs = %d (runtime %d), want 3", got, runtime.GOMAXPROCS(0))
 	}
 }
