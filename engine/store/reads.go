@@ -83,11 +83,25 @@ func beforeID(q *gorm.DB, cursor string) (*gorm.DB, error) {
 	if cursor == "" {
 		return q, nil
 	}
-	b, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil || uuid.Validate(string(b)) != nil {
-		return nil, ErrBadCursor
+	id, err := decodeIDCursor(cursor)
+	if err != nil {
+		return nil, err
 	}
-	return q.Where("id < ?", string(b)), nil
+	return q.Where("id < ?", id), nil
+}
+
+// decodeIDCursor reverses idCursor: the id, or ErrBadCursor when cursor is
+// not one idCursor made.
+func decodeIDCursor(cursor string) (string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil {
+		return "", ErrBadCursor
+	}
+	id, err := uuid.ParseBytes(b)
+	if err != nil || id.String() != string(b) { // ids are canonical, lower case
+		return "", ErrBadCursor
+	}
+	return string(b), nil
 }
 
 // idCursor names the position after the row with this id in a list
