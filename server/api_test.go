@@ -154,7 +154,7 @@ func TestAPIRunsPaginationReplayCancel(t *testing.T) {
 	// A cursor of the (created_at, id) kind that lists had before they
 	// were ordered by id.
 	old := base64.RawURLEncoding.EncodeToString([]byte("1740830400000000/" + runIDs[0]))
-	for _, path := range []string{"/runs?cursor=" + old, "/events?cursor=" + old, "/runs?cursor=%21%21"} {
+	for _, path := range []string{"/runs?cursor=" + old, "/events?cursor=" + old, "/runs?cursor=%21%21", "/subscriptions?cursor=%21%21"} {
 		if status, ans := app.api("GET", path, ""); status != http.StatusBadRequest || ans["error"] != "cursor is not one this API gave" {
 			t.Errorf("GET %s: %d %v, want 400", path, status, ans)
 		}
